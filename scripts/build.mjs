@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 const entries = {
   'emu': 'src/vl2/main.ts',
   'emu-legacy': 'src/vl-legacy/main.ts',
+  'emu-img': 'src/img/main.ts',
   'qmp-client': 'src/qmp/client.ts',
 };
 const entryPoints = Object.fromEntries(Object.entries(entries).filter(([, f]) => existsSync(f)));
