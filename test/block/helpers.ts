@@ -1,0 +1,59 @@
+// Shared fixtures for the block tests: scratch folders, random bytes, and the real qemu-img.
+
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+
+export function scratch(t: { teardown(fn: () => void): void }, prefix = 'emu-block-'): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+const qemuImgPath = (() => {
+  const r = spawnSync('qemu-img', ['--version'], { encoding: 'utf8' });
+  return r.status === 0 ? 'qemu-img' : null;
+})();
+
+/** Options for t.test that skip when qemu-img is absent, naming the package that provides it. */
+export const needsQemuImg = qemuImgPath
+  ? {}
+  : { skip: 'qemu-img not found; install the Debian package qemu-utils' };
+
+export const needsQemuIo = spawnSync('qemu-io', ['--version']).status === 0
+  ? {}
+  : { skip: 'qemu-io not found; install the Debian package qemu-utils' };
+
+export interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function qemuImg(...args: string[]): Run {
+  const r = spawnSync('qemu-img', args, { encoding: 'utf8' });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+export function qemuIo(...args: string[]): Run {
+  const r = spawnSync('qemu-io', args, { encoding: 'utf8' });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A deterministic pseudo-random generator, so a failing property test can be replayed by seed. */
+export function rng(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13; s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5; s >>>= 0;
+    return s / 0x100000000;
+  };
+}
+
+export function randomBytes(next: () => number, n: number): Uint8Array {
+  const b = new Uint8Array(n);
+  for (let i = 0; i < n; i++) b[i] = (next() * 256) | 0;
+  return b;
+}
