@@ -186,6 +186,7 @@ t.test('against live QEMU: sizes and hart counts', { skip: QEMU_MISSING }, async
     [1024, 4],
     [8192, 3],
     [512, 8],
+    [256, 12],
   ] as const) {
     t.test(`-m ${mem}M -smp ${harts}`, async (t) => {
       compareWithQemu(t, ['-m', `${mem}M`, '-smp', String(harts)], machine(mem * MiB, harts), rules);

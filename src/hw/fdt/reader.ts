@@ -160,7 +160,9 @@ export function parseFdt(blob: Uint8Array): ParsedFdt {
   const pinPhandles = (n: FdtNode): void => {
     const p = n.prop('phandle');
     if (p && p.value.type === 'bytes' && p.value.bytes.length === 4) {
-      n.phandle = new DataView(p.value.bytes.buffer, p.value.bytes.byteOffset).getUint32(0);
+      const ph = new DataView(p.value.bytes.buffer, p.value.bytes.byteOffset).getUint32(0);
+      // 0 and 0xffffffff are not phandles; leave such a property as plain bytes.
+      if (ph !== 0 && ph !== 0xffffffff) n.phandle = ph;
     }
     n.children.forEach(pinPhandles);
   };

@@ -195,7 +195,8 @@ export function buildVirtTree(input: VirtDtInput): FdtTree {
   const cpuNodes: FdtNode[] = [];
   const intcs: FdtNode[] = [];
   for (let i = 0; i < n; i++) {
-    const cpu = cpus.addChild(`cpu@${hex(i)}`);
+    // Decimal, unlike every other unit address here: QEMU names harts with %d (cpu@10, not cpu@a).
+    const cpu = cpus.addChild(`cpu@${i}`);
     cpu.setPhandle(cpuPhandle(i));
     cpu.setString('device_type', 'cpu');
     cpu.setCells('reg', i);
