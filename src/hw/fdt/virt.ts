@@ -221,9 +221,8 @@ export function buildVirtTree(input: VirtDtInput): FdtTree {
   soc.setString('compatible', 'simple-bus');
   soc.setEmpty('ranges');
 
-  // Created now, filled in below: other nodes refer to it and it comes late in soc.
-  const plicName = `plic@${hex(VIRT_MEMMAP.plic.base)}`;
-
+  // All soc children are created first, in order, and filled in afterwards, because the early ones
+  // refer to the PLIC, which comes late.
   const rtc = soc.addChild(`rtc@${hex(VIRT_MEMMAP.rtc.base)}`);
   const serial = soc.addChild(`serial@${hex(VIRT_MEMMAP.uart0.base)}`);
   const test = soc.addChild(`test@${hex(VIRT_MEMMAP.test.base)}`);
@@ -232,7 +231,7 @@ export function buildVirtTree(input: VirtDtInput): FdtTree {
   for (let i = transports - 1; i >= 0; i--) {
     virtios.push(soc.addChild(`virtio_mmio@${hex(VIRT_MEMMAP.virtio.base + i * VIRT_MEMMAP.virtio.size)}`));
   }
-  const plic = soc.addChild(plicName);
+  const plic = soc.addChild(`plic@${hex(VIRT_MEMMAP.plic.base)}`);
   const clint = soc.addChild(`clint@${hex(VIRT_MEMMAP.clint.base)}`);
 
   rtc
@@ -253,14 +252,14 @@ export function buildVirtTree(input: VirtDtInput): FdtTree {
     .setU64('reg', VIRT_MEMMAP.test.base, VIRT_MEMMAP.test.size)
     .setStrings('compatible', 'sifive,test1', 'sifive,test0', 'syscon');
 
-  for (const node of virtios) {
-    const i = transports - 1 - virtios.indexOf(node);
+  virtios.forEach((node, k) => {
+    const i = transports - 1 - k;
     node
       .setCells('interrupts', VIRT_IRQ.virtio0 + i)
       .setCells('interrupt-parent', plic)
       .setU64('reg', VIRT_MEMMAP.virtio.base + i * VIRT_MEMMAP.virtio.size, VIRT_MEMMAP.virtio.size)
       .setString('compatible', 'virtio,mmio');
-  }
+  });
 
   plic
     .setPhandle(plicPhandle)
