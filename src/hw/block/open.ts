@@ -26,7 +26,12 @@ import { RawDriver } from './raw.ts';
 import { probeFormat, probedRawWarning, PROBE_BYTES } from './probe.ts';
 import { cachePolicy } from './cache.ts';
 import { WriteThrough } from './writethrough.ts';
+import { Qcow2Driver } from './qcow2.ts';
+import { openSnapshot } from './snapshot.ts';
 import { QmpError } from '../../shared/errors.ts';
+
+/** Deeper chains are almost certainly loops through differently spelled names. */
+const MAX_CHAIN = 64;
 
 export type ImageFormat = 'raw' | 'qcow2';
 
@@ -56,15 +61,6 @@ export interface OpenedImage {
   chain: ChainLayer[];
 }
 
-/** Format drivers other than raw register here (qcow2.ts), so this module stays free of them. */
-export interface FormatOpener {
-  open(file: FileDriver, opts: OpenImageOptions, chain: ChainLayer[], warnings: string[]): BlockDriver;
-}
-const formats = new Map<ImageFormat, FormatOpener>();
-export function registerFormat(name: ImageFormat, opener: FormatOpener): void {
-  formats.set(name, opener);
-}
-
 /** Reads the first bytes of an open file to choose its format. */
 export function probeFile(file: BlockDriver): ImageFormat {
   const head = new Uint8Array(Math.min(PROBE_BYTES, file.size));
@@ -73,10 +69,16 @@ export function probeFile(file: BlockDriver): ImageFormat {
 }
 
 export function openImage(opts: OpenImageOptions): OpenedImage {
-  if (opts.snapshot) {
-    if (!snapshotOpener) throw new QmpError('snapshot=on is not available: the qcow2 driver is not loaded');
-    return snapshotOpener(opts);
+  if (opts.snapshot) return openSnapshot(opts);
+  const opened = openLayer(opts, 0);
+  if (cachePolicy(opts.cache ?? 'writeback').writeThrough && !opened.driver.readOnly) {
+    opened.driver = new WriteThrough(opened.driver);
   }
+  return opened;
+}
+
+function openLayer(opts: OpenImageOptions, depth: number): OpenedImage {
+  if (depth > MAX_CHAIN) throw new QmpError(`Could not open '${opts.filename}': backing file chain is longer than ${MAX_CHAIN} images (a loop?)`);
   const warnings: string[] = [];
   const chain: ChainLayer[] = [];
   const file = new FileDriver({
@@ -87,30 +89,42 @@ export function openImage(opts: OpenImageOptions): OpenedImage {
   });
   try {
     const format = opts.format ?? probeFile(file);
-    const probedRaw = opts.format === undefined && format === 'raw';
+    if (format !== 'raw' && format !== 'qcow2') throw new QmpError(`Unknown driver '${format as string}'`);
+    const probedRaw = opts.format === undefined && format === 'raw' && depth === 0;
     if (probedRaw) warnings.push(probedRawWarning(opts.filename));
     if (format !== 'raw' && (opts.offset !== undefined || opts.size !== undefined)) {
-      throw new QmpError(`Block format '${format}' does not support the option 'offset'`);
+      throw new QmpError(`Block format '${format}' does not support the option '${opts.offset !== undefined ? 'offset' : 'size'}'`);
     }
-    chain.push({ filename: opts.filename, format, readOnly: file.readOnly });
+    const layer: ChainLayer = { filename: opts.filename, format, readOnly: file.readOnly };
+    chain.push(layer);
     let driver: BlockDriver;
     if (format === 'raw') {
       driver = new RawDriver(file, { offset: opts.offset, size: opts.size, probed: probedRaw }, opts.filename);
     } else {
-      const opener = formats.get(format);
-      if (!opener) throw new QmpError(`Unknown driver '${format}'`);
-      driver = opener.open(file, opts, chain, warnings);
+      driver = new Qcow2Driver(file, {
+        filename: opts.filename,
+        readOnly: opts.readOnly,
+        backing: opts.backing,
+        openBacking: (name, fmt) => {
+          if (fmt !== undefined && fmt !== 'raw' && fmt !== 'qcow2') {
+            throw new QmpError(`Could not open backing file '${name}' of '${opts.filename}': Unknown driver '${fmt}'`);
+          }
+          let below: OpenedImage;
+          try {
+            below = openLayer({ filename: name, format: fmt, readOnly: true, cache: opts.cache }, depth + 1);
+          } catch (e) {
+            throw new QmpError(`Could not open backing file: ${(e as Error).message}`);
+          }
+          chain.push(...below.chain);
+          warnings.push(...below.warnings);
+          return below.driver;
+        },
+      });
+      layer.readOnly = driver.readOnly;
     }
-    if (cachePolicy(opts.cache ?? 'writeback').writeThrough && !driver.readOnly) driver = new WriteThrough(driver);
     return { driver, format, probedRaw, warnings, chain };
   } catch (e) {
     file.close();
     throw e;
   }
-}
-
-type SnapshotOpener = (opts: OpenImageOptions) => OpenedImage;
-let snapshotOpener: SnapshotOpener | null = null;
-export function registerSnapshot(opener: SnapshotOpener): void {
-  snapshotOpener = opener;
 }
