@@ -4,10 +4,12 @@ import t from 'tap';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { openImage } from '../../src/hw/block/open.ts';
-import { createQcow2 } from '../../src/hw/block/qcow2-create.ts';
+import { createQcow2, type Qcow2CreateOptions } from '../../src/hw/block/qcow2-create.ts';
 import { scratch, needsQemuImg, qemuImg, qemuIo, rng, randomBytes } from './helpers.ts';
 
 const MiB = 1024 * 1024;
+
+type Asserts = Pick<typeof t, 'equal'>;
 
 function readAll(filename: string, opts: { format?: 'raw' | 'qcow2' } = {}): Buffer {
   const img = openImage({ filename, readOnly: true, ...opts });
@@ -20,12 +22,12 @@ function readAll(filename: string, opts: { format?: 'raw' | 'qcow2' } = {}): Buf
   }
 }
 
-function ok(t: Tap.Test, r: { status: number | null; stdout: string; stderr: string }, what: string): void {
+function ok(t: Asserts, r: { status: number | null; stdout: string; stderr: string }, what: string): void {
   t.equal(r.status, 0, `${what}: ${r.stderr.trim() || r.stdout.trim().split('\n').slice(-2).join(' ')}`);
 }
 
 /** The guest-visible content as QEMU sees it. */
-function qemuContent(t: Tap.Test, dir: string, image: string): Buffer {
+function qemuContent(t: Asserts, dir: string, image: string): Buffer {
   const out = path.join(dir, `expect-${path.basename(image)}.raw`);
   ok(t, qemuImg('convert', '-O', 'raw', image, out), 'qemu-img convert');
   return fs.readFileSync(out);
@@ -91,12 +93,13 @@ t.test('backing chains: relative and absolute names, backing_fmt raw and qcow2, 
 });
 
 t.test('emu-written images pass qemu-img check and compare', needsQemuImg, async (t) => {
-  for (const [label, opts] of [
+  const cases: Array<[string, Omit<Qcow2CreateOptions, 'size'>]> = [
     ['v3 64k', {}],
-    ['v2 64k', { compat: '0.10' as const }],
+    ['v2 64k', { compat: '0.10' }],
     ['v3 512-byte clusters (refcount table grows)', { clusterSize: 512 }],
     ['v3 4k clusters, 2-bit refcounts', { clusterSize: 4096, refcountBits: 2 }],
-  ]) {
+  ];
+  for (const [label, opts] of cases) {
     const dir = scratch(t);
     const img = path.join(dir, 'e.qcow2');
     const size = 24 * MiB + 1536;
