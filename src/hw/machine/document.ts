@@ -1,0 +1,93 @@
+// The machine document: the whole configuration as one canonical JSON value, and the command stream
+// that rebuilds it. Both directions are total and deterministic: document → commands → machine →
+// document is the identity (test/core/document-roundtrip.test.ts checks it on random machines).
+//
+// Canonical means: values equal to a declared default are left out, addresses chosen automatically
+// (bus, scsi-id) are written in, lists are in creation order. Run-time state that is not
+// configuration (run state, timers, a guest's medium lock) is not in the document.
+
+import type { Device } from '../qom/device.ts';
+import type { VirtualMachine } from '../vm.ts';
+
+export const DOCUMENT_FORMAT = 'emu-machine/1';
+
+export interface MachineDocument {
+  format: typeof DOCUMENT_FORMAT;
+  machine?: Record<string, unknown>;
+  accel?: string;
+  actions?: Record<string, unknown>;
+  chardevs: { id: string; backend: Record<string, unknown> }[];
+  blockdevs: Record<string, unknown>[];
+  devices: Record<string, unknown>[];
+}
+
+export interface DocumentCommand {
+  execute: string;
+  arguments: Record<string, unknown>;
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+export function deviceEntry(dev: Device): Record<string, unknown> {
+  const entry: Record<string, unknown> = { driver: dev.type.name };
+  if (dev.id !== undefined) entry.id = dev.id;
+  if (dev.parentBus) entry.bus = dev.parentBus.name;
+  for (const decl of dev.propertyDecls) {
+    const v = dev.props[decl.name];
+    if (v === undefined || decl.config === false) continue;
+    if (decl.default !== undefined && sameValue(v, decl.default)) continue;
+    entry[decl.name] = v;
+  }
+  return entry;
+}
+
+export function machineDocument(vm: VirtualMachine): MachineDocument {
+  const doc: MachineDocument = { format: DOCUMENT_FORMAT, chardevs: [], blockdevs: [], devices: [] };
+  if (vm.config) {
+    const { smp, ...rest } = vm.config;
+    const machine: Record<string, unknown> = { ...rest, smp: canonicalSmp({ ...smp }) };
+    for (const k of Object.keys(machine)) if (machine[k] === undefined) delete machine[k];
+    doc.machine = sortKeys(machine);
+  }
+  if (vm.accel !== undefined) doc.accel = vm.accel;
+  const actions: Record<string, unknown> = {};
+  if (vm.actions.shutdown !== 'poweroff') actions.shutdown = vm.actions.shutdown;
+  if (vm.actions.reboot !== 'reset') actions.reboot = vm.actions.reboot;
+  if (Object.keys(actions).length) doc.actions = actions;
+  for (const c of vm.chardevs.values()) doc.chardevs.push({ id: c.id, backend: structuredClone(c.backend) });
+  for (const name of vm.blocks.order) doc.blockdevs.push(structuredClone(vm.blocks.get(name)!.options!));
+  for (const d of vm.devices) doc.devices.push(deviceEntry(d));
+  return doc;
+}
+
+function canonicalSmp(smp: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { cpus: smp.cpus };
+  for (const k of ['maxcpus', 'sockets', 'dies', 'clusters', 'cores', 'threads']) {
+    if (smp[k] !== undefined && !(k === 'maxcpus' && smp[k] === smp.cpus)) out[k] = smp[k];
+  }
+  return out;
+}
+
+function sortKeys(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]]));
+}
+
+/**
+ * The commands that build the machine a document describes, in an order every phase rule accepts:
+ * backends first (any phase), then the machine and its phases, then devices in creation order
+ * (media state such as an open tray is a device property).
+ */
+export function documentCommands(doc: MachineDocument): DocumentCommand[] {
+  const out: DocumentCommand[] = [];
+  for (const c of doc.chardevs) out.push({ execute: 'chardev-add', arguments: { id: c.id, backend: structuredClone(c.backend) } });
+  for (const b of doc.blockdevs) out.push({ execute: 'blockdev-add', arguments: structuredClone(b) });
+  if (doc.actions) out.push({ execute: 'set-action', arguments: structuredClone(doc.actions) });
+  if (!doc.machine) return out;
+  out.push({ execute: 'machine-set', arguments: structuredClone(doc.machine) });
+  out.push({ execute: 'accel-set', arguments: doc.accel !== undefined ? { accel: doc.accel } : {} });
+  out.push({ execute: 'machine-init', arguments: {} });
+  for (const d of doc.devices) out.push({ execute: 'device_add', arguments: structuredClone(d) });
+  return out;
+}

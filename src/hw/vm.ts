@@ -1,0 +1,409 @@
+// The virtual machine as the command layer sees it: phase and run state, the object tree, the block
+// graph, chardevs and devices. Command handlers (src/qmp/commands) call into this class; it owns the
+// semantics of configuration (what may be added where, what depends on what) and nothing about wire
+// formats or command-line syntax.
+
+import { QmpError } from '../shared/errors.ts';
+import type { Phase, RunState } from '../qmp/phases.ts';
+import type { InputMode, Validator } from '../qmp/schema/validate.ts';
+import type { MachineSetArg, SmpConfiguration } from '../qmp/generated/schema-types.ts';
+import { BlockGraph } from './block/nodes.ts';
+import { buildVirtDtb } from './fdt/virt.ts';
+import { type MachineDocument, machineDocument } from './machine/document.ts';
+import { behaviours, createTypeRegistry } from './devices/index.ts';
+import { VIRT, VIRT_CPUS_MAX, VIRT_DEFAULT_RAM } from './machine/virt-memmap.ts';
+import { Bus, Device, type DeviceServices, requireBusSpace } from './qom/device.ts';
+import { QomObject, container, resolvePath } from './qom/object.ts';
+import type { PropType, TypeInfo, TypeRegistry } from './qom/types.ts';
+
+/** machine-set's arguments with the defaults applied. */
+export type MachineConfig = Omit<MachineSetArg, 'memory' | 'smp'> & {
+  memory: number;
+  smp: SmpConfiguration & { cpus: number };
+};
+
+export interface Actions {
+  shutdown: 'poweroff' | 'pause';
+  reboot: 'reset' | 'shutdown';
+}
+
+/** The host side of a chardev, opened by a ChardevOpener (src/hw/chardev). */
+export interface ChardevHandle {
+  /** QEMU's query-chardev `filename` for this backend. */
+  describe(): string;
+  close(): void;
+  ringbufWrite?(data: Uint8Array): void;
+  ringbufRead?(size: number): Uint8Array;
+}
+
+export type ChardevOpener = (id: string, backend: Record<string, unknown>) => ChardevHandle;
+
+export interface ChardevEntry {
+  id: string;
+  backend: Record<string, unknown>;
+  /** Who uses it: a device path, or 'monitor'. */
+  user: string | undefined;
+  handle: ChardevHandle | undefined;
+}
+
+export type EventSink = (event: string, data?: Record<string, unknown>) => void;
+
+/** The running guest (CPUs and guest-facing devices), present once the machine is ready. */
+export interface GuestControl {
+  pause(): void;
+  resume(): void;
+  reset(): void;
+}
+
+/** The guest side of removable media: told about tray and medium changes, asked to eject. */
+export interface MediaListener {
+  /** A locked tray was asked to open without force: the guest is notified (it may then open it). */
+  ejectRequest(dev: Device): void;
+  trayMoved(dev: Device, open: boolean): void;
+  mediumChanged(dev: Device): void;
+}
+
+/** What the surrounding process provides: leaving, the human monitor, guest execution. */
+export interface HostHooks {
+  /** Ends the process after the current reply is sent. */
+  quit?: () => void;
+  /** Runs a human monitor command line (set by the HMP layer). */
+  humanMonitor?: (commandLine: string, ctx: unknown) => Promise<string> | string;
+}
+
+/** What emu's CPU implements, as the device tree's riscv,isa says it. */
+export const EMU_RISCV_ISA = 'rv64imac_zicsr_zifencei';
+
+const ID_RE = /^[A-Za-z][A-Za-z0-9_.-]*$/;
+
+const PROP_SCHEMA_TYPE: Record<PropType, string> = {
+  str: 'str', bool: 'bool', int: 'int', uint8: 'uint8', uint16: 'uint16', uint32: 'uint32', uint64: 'uint64',
+  size: 'size', enum: 'str', link: 'str', drive: 'str', chardev: 'str',
+};
+
+export class VirtualMachine implements DeviceServices {
+  phase: Phase = 'no-machine';
+  runState: RunState = 'prelaunch';
+  actions: Actions = { shutdown: 'poweroff', reboot: 'reset' };
+  accel: string | undefined;
+  readonly types: TypeRegistry = createTypeRegistry();
+  readonly root = container();
+  machine: QomObject | undefined;
+  config: MachineConfig | undefined;
+  readonly blocks = new BlockGraph();
+  readonly chardevs = new Map<string, ChardevEntry>();
+  /** User-added devices in the order they were added. */
+  readonly devices: Device[] = [];
+  /** Onboard devices in creation order. */
+  readonly onboard: Device[] = [];
+  readonly buses = new Map<string, Bus>();
+  emit: EventSink = () => {};
+  host: HostHooks = {};
+  guest: GuestControl | undefined;
+  media: MediaListener | undefined;
+
+  constructor(private readonly validator: Validator) {
+    this.root.addChild('objects', container());
+    this.root.addChild('chardevs', container());
+  }
+
+  // ---- machine life cycle ----
+
+  createMachine(cfg: MachineSetArg): void {
+    if (cfg.type !== 'virt') {
+      throw new QmpError(`unsupported machine type '${cfg.type}'; emu has machine type 'virt' (use -machine help)`);
+    }
+    const cpus = cfg.smp?.cpus ?? 1;
+    const smp = { ...cfg.smp, cpus };
+    if (cpus < 1) throw new QmpError(`Invalid SMP CPUs ${cpus}: at least one is needed`);
+    const maxcpus = smp.maxcpus ?? cpus;
+    if (maxcpus < cpus) {
+      throw new QmpError(`Invalid CPU topology: maxcpus must be equal to or greater than smp: sockets (1) * dies (1) * cores (1) * threads (1) == maxcpus (${maxcpus}) < smp_cpus (${cpus})`);
+    }
+    if (maxcpus > VIRT_CPUS_MAX) {
+      throw new QmpError(`Invalid SMP CPUs ${maxcpus}. The max CPUs supported by machine 'virt' is ${VIRT_CPUS_MAX}`);
+    }
+    if (cfg.uuid !== undefined && !/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/.test(cfg.uuid)) {
+      throw new QmpError('Fail to parse UUID string.');
+    }
+    if (cfg.boot?.order !== undefined) checkBootOrder(cfg.boot.order);
+    const machine = new QomObject(this.types.require('virt-machine'));
+    this.root.addChild('machine', machine);
+    for (const c of ['peripheral', 'peripheral-anon', 'unattached']) machine.addChild(c, container());
+    this.machine = machine;
+    this.config = { ...cfg, memory: cfg.memory ?? VIRT_DEFAULT_RAM, smp };
+    this.phase = 'machine-created';
+  }
+
+  setAccel(accel: string): void {
+    if (accel !== 'tcg') throw new QmpError(`invalid accelerator ${accel}`);
+    this.accel = accel;
+    this.phase = 'accel-created';
+  }
+
+  /** Board init: the onboard devices, in QEMU's order of creation. */
+  initMachine(): void {
+    const cfg = this.requireConfig();
+    if (cfg.serial !== undefined && !this.chardevs.has(cfg.serial)) {
+      throw new QmpError(`chardev "${cfg.serial}" not found`);
+    }
+    const unattached = this.machine!.children.get('unattached')!;
+    const onboard = (type: string, props: Record<string, unknown> = {}) => {
+      const dev = new Device(this.types.require(type), this.types.properties(type), {});
+      Object.assign(dev.props, props);
+      unattached.addArrayChild('device', dev);
+      dev.realized = true;
+      this.onboard.push(dev);
+      return dev;
+    };
+    onboard('riscv.hart_array', { 'num-harts': cfg.smp.cpus });
+    onboard('riscv.sifive.plic');
+    onboard('riscv.aclint.swi');
+    onboard('riscv.aclint.mtimer');
+    const uart = onboard('serial-mm', cfg.serial !== undefined ? { chardev: cfg.serial } : {});
+    if (cfg.serial !== undefined) this.claimChardev(uart, cfg.serial);
+    onboard('riscv.sifive.test');
+    onboard('goldfish_rtc');
+    for (let i = 0; i < VIRT.virtio.count; i++) {
+      const t = onboard('virtio-mmio');
+      this.addBus(new Bus(`virtio-mmio-bus.${i}`, 'virtio-bus', t, 1, false), t);
+    }
+    onboard('fw_cfg_mem');
+    this.phase = 'machine-initialized';
+  }
+
+  finishInit(): void {
+    this.requireConfig();
+    this.phase = 'machine-ready';
+  }
+
+  /** The machine document (docs/CONFIG.md). */
+  document(): MachineDocument {
+    return machineDocument(this);
+  }
+
+  /** The device tree the guest sees, generated from the live machine. */
+  dtb(): Uint8Array {
+    const cfg = this.requireConfig();
+    return buildVirtDtb({
+      ramBase: VIRT.dram.base,
+      ramSize: cfg.memory,
+      harts: cfg.smp.cpus,
+      isa: EMU_RISCV_ISA,
+      mmuType: 'riscv,sv39',
+      pmuCounters: 0,
+      ...(cfg.append !== undefined ? { bootargs: cfg.append } : {}),
+    });
+  }
+
+  requireConfig(): MachineConfig {
+    if (!this.config) throw new QmpError('No machine has been created');
+    return this.config;
+  }
+
+  // ---- devices ----
+
+  addDevice(args: Record<string, unknown>, mode: InputMode): Device {
+    const { driver, bus: busName, id, ...rawProps } = args as { driver: string; bus?: string; id?: string } & Record<string, unknown>;
+    const type = this.types.get(driver);
+    if (!type || !this.types.isA(driver, 'device')) throw new QmpError(`'${driver}' is not a valid device model name`);
+    if (type.abstract || !type.userCreatable) throw new QmpError(`Parameter 'driver' expects a pluggable device type`);
+    if (id !== undefined) {
+      if (!ID_RE.test(id)) throw new QmpError(`Parameter 'id' expects an identifier`);
+      if (this.findDeviceById(id)) throw new QmpError(`Duplicate device ID '${id}'`);
+    }
+    const decls = this.types.properties(driver);
+    const dev = new Device(type, decls, behaviours[driver] ?? {});
+    dev.id = id;
+    for (const [k, v] of Object.entries(rawProps)) {
+      const decl = decls.find((p) => p.name === k);
+      if (!decl) throw new QmpError(`Property '${driver}.${k}' not found`);
+      dev.props[k] = this.convertProperty(decl.type, decl.values, v, k, mode);
+    }
+    const hot = this.phase === 'machine-ready';
+    const bus = this.findBusFor(dev, type, busName);
+    if (hot) {
+      if (!bus.hotpluggable) throw new QmpError(`Bus '${bus.name}' does not support hotplugging`);
+      if (!this.types.inherited(driver, 'hotpluggable')) throw new QmpError(`Device '${driver}' can not be hotplugged on this machine`);
+    }
+    dev.behaviour.assignAddress?.(dev, bus);
+    requireBusSpace(bus, dev);
+    dev.realize(this);
+    // Realize succeeded: from here on nothing can fail, so the tree and the bus take the device.
+    const parent = this.machine!.children.get(id !== undefined ? 'peripheral' : 'peripheral-anon')!;
+    if (id !== undefined) parent.addChild(id, dev);
+    else parent.addArrayChild('device', dev);
+    dev.parentBus = bus;
+    dev.hotplugged = hot;
+    bus.devices.push(dev);
+    const provides = type.providesBus;
+    if (provides) {
+      this.addBus(new Bus(this.childBusName(dev, provides.suffix), provides.type, dev, provides.slots, provides.hotpluggable), dev);
+    }
+    this.devices.push(dev);
+    return dev;
+  }
+
+  delDevice(idOrPath: string): void {
+    const dev = this.findDevice(idOrPath);
+    if (!dev || !this.devices.includes(dev)) throw new QmpError(`Device '${idOrPath}' not found`, 'DeviceNotFound');
+    if (dev.parentBus && !dev.parentBus.hotpluggable && this.phase === 'machine-ready') {
+      throw new QmpError(`Bus '${dev.parentBus.name}' does not support hotplugging`);
+    }
+    const removed: Device[] = [];
+    const remove = (d: Device) => {
+      for (const b of d.childBuses) for (const c of [...b.devices].reverse()) remove(c);
+      d.unrealize(this);
+      d.parentBus?.devices.splice(d.parentBus.devices.indexOf(d), 1);
+      for (const b of d.childBuses) this.buses.delete(b.name);
+      d.parent?.removeChild(d);
+      this.devices.splice(this.devices.indexOf(d), 1);
+      removed.push(d);
+    };
+    const path = dev.path;
+    remove(dev);
+    for (const d of removed) {
+      const p = d === dev ? path : d.path;
+      this.emit('DEVICE_DELETED', d.id !== undefined ? { device: d.id, path: p } : { path: p });
+    }
+  }
+
+  findDeviceById(id: string): Device | undefined {
+    return this.devices.find((d) => d.id === id);
+  }
+
+  /** A device by id, or by QOM path (absolute or partial), as QEMU's find_device_state. */
+  findDevice(idOrPath: string): Device | undefined {
+    const byId = this.findDeviceById(idOrPath);
+    if (byId) return byId;
+    const o = resolvePath(this.root, idOrPath);
+    return o instanceof Device ? o : undefined;
+  }
+
+  private convertProperty(type: PropType, values: readonly string[] | undefined, v: unknown, name: string, mode: InputMode): unknown {
+    const out = this.validator.value(PROP_SCHEMA_TYPE[type], v, name, mode);
+    if (type === 'enum' && values && !values.includes(out as string)) {
+      throw new QmpError(`Parameter '${name}' does not accept value '${String(out)}'`);
+    }
+    return out;
+  }
+
+  private findBusFor(dev: Device, type: TypeInfo, busName: string | undefined): Bus {
+    const busType = this.types.inherited(type.name, 'busType');
+    if (busName !== undefined) {
+      const bus = this.buses.get(busName);
+      if (!bus) throw new QmpError(`Bus '${busName}' not found`);
+      if (bus.type !== busType) throw new QmpError(`Device '${type.name}' can't go on ${bus.type} bus`);
+      if (bus.full) throw new QmpError(`Bus '${busName}' is full`);
+      return bus;
+    }
+    const candidates = [...this.buses.values()].filter((b) => b.type === busType && !b.full);
+    // QEMU finds virtio-mmio buses in reverse creation order (the highest address first), and other
+    // buses in creation order.
+    const bus = busType === 'virtio-bus' ? candidates[candidates.length - 1] : candidates[0];
+    if (!bus) throw new QmpError(`No '${busType}' bus found for device '${type.name}'`);
+    void dev;
+    return bus;
+  }
+
+  private addBus(bus: Bus, owner: Device): void {
+    owner.childBuses.push(bus);
+    this.buses.set(bus.name, bus);
+  }
+
+  /**
+   * QEMU names a device's bus '<id>.N'; an anonymous device's bus '<bus type>.N'. emu takes the lowest
+   * free N for anonymous buses (QEMU uses a counter that never goes down), so that a machine rebuilt
+   * from its document gets the same names.
+   */
+  private childBusName(dev: Device, suffix: string | undefined): string {
+    if (dev.id !== undefined) return `${dev.id}.${dev.childBuses.length}`;
+    const base = suffix ?? (dev.type.providesBus!.type.toLowerCase());
+    let n = 0;
+    while (this.buses.has(`${base}.${n}`)) n++;
+    return `${base}.${n}`;
+  }
+
+  // ---- chardevs ----
+
+  /** Opens host resources through this hook; unset (e.g. --check), chardevs are configuration only. */
+  chardevOpener: ChardevOpener | undefined;
+
+  addChardev(id: string, backend: Record<string, unknown>): void {
+    if (backend.type === 'mux') {
+      const target = (backend.data as { chardev: string }).chardev;
+      if (!this.chardevs.has(target)) throw new QmpError(`chardev "${target}" not found`);
+    }
+    const handle = this.chardevOpener?.(id, backend);
+    this.chardevs.set(id, { id, backend, user: undefined, handle });
+    this.root.children.get('chardevs')!.addChild(id, new QomObject({ name: `chardev-${backend.type as string}`, doc: '' }));
+  }
+
+  removeChardev(id: string): void {
+    const c = this.chardevs.get(id);
+    if (!c) throw new QmpError(`Chardev '${id}' not found`);
+    if (c.user !== undefined) throw new QmpError(`Chardev '${id}' is busy`);
+    c.handle?.close();
+    this.chardevs.delete(id);
+    const chardevs = this.root.children.get('chardevs')!;
+    chardevs.removeChild(chardevs.children.get(id)!);
+  }
+
+  describeChardev(c: ChardevEntry): string {
+    return c.handle?.describe() ?? String(c.backend.type);
+  }
+
+  private ringbuf(id: string): ChardevHandle {
+    const c = this.chardevs.get(id);
+    if (!c) throw new QmpError(`Device '${id}' not found`, 'DeviceNotFound');
+    if (c.backend.type !== 'ringbuf' && c.backend.type !== 'memory') throw new QmpError(`${id} is not a ringbuf device`);
+    if (!c.handle?.ringbufRead || !c.handle.ringbufWrite) throw new QmpError(`Chardev '${id}' is not open`);
+    return c.handle;
+  }
+
+  ringbufWrite(id: string, data: string, format: 'utf8' | 'base64'): void {
+    this.ringbuf(id).ringbufWrite!(format === 'base64' ? Buffer.from(data, 'base64') : Buffer.from(data, 'utf8'));
+  }
+
+  ringbufRead(id: string, size: number, format: 'utf8' | 'base64'): string {
+    if (size < 0) throw new QmpError('size must be greater than zero');
+    const bytes = Buffer.from(this.ringbuf(id).ringbufRead!(size));
+    return format === 'base64' ? bytes.toString('base64') : bytes.toString('utf8');
+  }
+
+  // ---- DeviceServices ----
+
+  claimDrive(dev: Device, nodeName: string): void {
+    const node = this.blocks.get(nodeName);
+    if (!node) throw new QmpError(`Property '${dev.type.name}.drive' can't find value '${nodeName}'`);
+    if (node.attachedTo !== undefined) throw new QmpError(`Drive '${nodeName}' is already in use by another device`);
+    node.attachedTo = dev.label;
+    node.users++;
+  }
+
+  releaseDrive(_dev: Device, nodeName: string): void {
+    const node = this.blocks.get(nodeName);
+    if (!node) return;
+    node.attachedTo = undefined;
+    node.users--;
+  }
+
+  claimChardev(dev: Device, id: string): void {
+    const c = this.chardevs.get(id);
+    if (!c) throw new QmpError(`Property '${dev.type.name}.chardev' can't find value '${id}'`);
+    if (c.user !== undefined) throw new QmpError(`Property '${dev.type.name}.chardev' can't take value '${id}', it's in use`);
+    c.user = dev.path;
+  }
+
+  releaseChardev(_dev: Device, id: string): void {
+    const c = this.chardevs.get(id);
+    if (c) c.user = undefined;
+  }
+}
+
+/** QEMU's -boot order letters: a, b (floppy), c (disk), d (cdrom), n-p (network). */
+export function checkBootOrder(order: string): void {
+  for (const ch of order) {
+    if (!/[a-p]/.test(ch)) throw new QmpError(`Invalid boot device '${ch}'`);
+  }
+}
