@@ -57,3 +57,14 @@ export function randomBytes(next: () => number, n: number): Uint8Array {
   for (let i = 0; i < n; i++) b[i] = (next() * 256) | 0;
   return b;
 }
+
+/** The one assertion the helpers need; tap's `t` and every subtest satisfy it. */
+export interface Equal {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  equal(found: any, wanted: any, message?: string): unknown;
+}
+
+/** Asserts that a qemu-img/qemu-io run succeeded, with its output as the message. */
+export function expectOk(t: Equal, r: Run, what: string): void {
+  t.equal(r.status, 0, `${what}: ${r.stderr.trim() || r.stdout.trim().split('\n').slice(-2).join(' ')}`);
+}
