@@ -1,5 +1,6 @@
 // Shared fixtures for the block tests: scratch folders, random bytes, and the real qemu-img.
 
+import type tap from 'tap';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -59,10 +60,7 @@ export function randomBytes(next: () => number, n: number): Uint8Array {
 }
 
 /** The one assertion the helpers need; tap's `t` and every subtest satisfy it. */
-export interface Equal {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  equal(found: any, wanted: any, message?: string): unknown;
-}
+export type Equal = Pick<typeof tap, 'equal'>;
 
 /** Asserts that a qemu-img/qemu-io run succeeded, with its output as the message. */
 export function expectOk(t: Equal, r: Run, what: string): void {
