@@ -1,0 +1,300 @@
+// One QMP session over any byte transport: QEMU 7.2's monitor behaviour (monitor/qmp.c,
+// qapi/qmp-dispatch.c) as observed on the real binary — greeting, capabilities negotiation,
+// request shape checks with QEMU's texts, id echo, ordered replies, events after negotiation only.
+//
+// Requests are read ahead and handed to the engine at once (the engine runs commands from all
+// sessions strictly in submission order); replies go out in request order regardless of when each
+// completes. Output is batched per tick so a pipelining client gets many replies per write.
+
+import type { QmpEngine, QmpEvent, QmpSessionInfo } from '../engine.ts';
+import { QmpError, toQmpError } from '../../shared/errors.ts';
+import { JsonStreamer, type JsonValue } from '../wire/json-stream.ts';
+import { encodeJson, encodeString } from '../wire/encode.ts';
+
+/** Where a session's output goes and how it can slow its input down. */
+export interface SessionSink {
+  /** Complete QMP messages, in order, each one JSON text without a line terminator. */
+  send(messages: string[]): void;
+  /** Stop / restart reading input (read-ahead window full, or the peer is not reading replies). */
+  pauseInput?(): void;
+  resumeInput?(): void;
+}
+
+export interface QmpSessionOptions {
+  transport: QmpSessionInfo['transport'];
+  /** Accept input but send nothing (not even the greeting) until resume(). */
+  suspended?: boolean;
+  /** Requests read ahead before input is paused. */
+  maxInFlight?: number;
+}
+
+let nextSessionId = 1;
+
+type Slot = { line: string | undefined };
+
+const NEGOTIATION_DESC = "Expecting capabilities negotiation with 'qmp_capabilities'";
+const ALREADY_NEGOTIATED_DESC = 'Capabilities negotiation is already complete, command ignored';
+
+// Every session encodes the same event object; encode it once.
+let lastEvent: QmpEvent | undefined;
+let lastEventLine = '';
+export function encodeEvent(ev: QmpEvent): string {
+  if (ev === lastEvent) return lastEventLine;
+  const ts = ev.timestamp;
+  let line = `{"timestamp": {"seconds": ${encodeJson(ts.seconds)}, "microseconds": ${encodeJson(ts.microseconds)}}, "event": ${encodeString(ev.event)}`;
+  if (ev.data !== undefined) line += `, "data": ${encodeJson(ev.data)}`;
+  line += '}';
+  lastEvent = ev;
+  lastEventLine = line;
+  return line;
+}
+
+function errorLine(hasId: boolean, id: unknown, err: QmpError): string {
+  const body = `"error": {"class": "${err.errorClass}", "desc": ${encodeString(err.message)}}}`;
+  return hasId ? `{"id": ${encodeJson(id)}, ${body}` : `{${body}`;
+}
+
+function returnLine(hasId: boolean, id: unknown, ret: unknown): string {
+  const r = ret === undefined ? '{}' : encodeJson(ret);
+  return hasId ? `{"return": ${r}, "id": ${encodeJson(id)}}` : `{"return": ${r}}`;
+}
+
+const isPlainObject = (v: unknown): v is Record<string, JsonValue> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && typeof v !== 'bigint';
+
+export class QmpSession {
+  readonly info: QmpSessionInfo;
+  private readonly engine: QmpEngine;
+  private readonly sink: SessionSink;
+  private readonly streamer: JsonStreamer;
+  private readonly maxInFlight: number;
+
+  private started = false;
+  private suspended: boolean;
+  private closedFlag = false;
+  /** Commands dispatch in command mode once qmp_capabilities has been read... */
+  private negotiated = false;
+  /** ...but events flow only once its reply has been queued for output. */
+  private eventsOn = false;
+  private oobEnabled = false;
+  private capsOffered: string[] = [];
+
+  private readonly slots: Slot[] = [];
+  private slotHead = 0;
+  private out: string[] = [];
+  private flushScheduled = false;
+  private inputPaused = false;
+  private pendingInput: Buffer[] = [];
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(engine: QmpEngine, sink: SessionSink, opts: QmpSessionOptions) {
+    this.engine = engine;
+    this.sink = sink;
+    this.info = { id: nextSessionId++, transport: opts.transport };
+    this.suspended = opts.suspended ?? false;
+    this.maxInFlight = opts.maxInFlight ?? 512;
+    this.streamer = new JsonStreamer((v) => this.onValue(v), (e) => this.onParseError(e));
+  }
+
+  get closed(): boolean { return this.closedFlag; }
+  /** True once qmp_capabilities succeeded. */
+  get isNegotiated(): boolean { return this.negotiated; }
+  get isSuspended(): boolean { return this.suspended; }
+
+  /** The transport is connected: greet now, or on resume() if suspended. */
+  start(): void {
+    if (this.started || this.closedFlag) return;
+    this.started = true;
+    this.unsubscribe = this.engine.onEvent((ev) => {
+      if (this.eventsOn && !this.closedFlag) this.push(encodeEvent(ev));
+    });
+    if (!this.suspended) this.greet();
+  }
+
+  /** Leaves the suspended state: sends the greeting and processes input that arrived meanwhile. */
+  resume(): void {
+    if (!this.suspended) return;
+    this.suspended = false;
+    if (!this.started || this.closedFlag) return;
+    this.greet();
+    const pending = this.pendingInput;
+    this.pendingInput = [];
+    for (const chunk of pending) this.streamer.feed(chunk);
+    this.checkWindow();
+  }
+
+  /** Raw input bytes from the transport. */
+  feed(chunk: Buffer): void {
+    if (this.closedFlag) return;
+    if (this.suspended || !this.started) {
+      this.pendingInput.push(chunk);
+      return;
+    }
+    this.streamer.feed(chunk);
+    this.checkWindow();
+  }
+
+  /** The transport is gone. Commands already submitted still complete; their replies are dropped. */
+  close(): void {
+    if (this.closedFlag) return;
+    this.closedFlag = true;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    this.out = [];
+    this.pendingInput = [];
+  }
+
+  private greet(): void {
+    const g = this.engine.greeting();
+    this.capsOffered = g.capabilities.slice();
+    this.push(`{"QMP": {"version": ${encodeJson(g.version)}, "capabilities": ${encodeJson(g.capabilities)}}}`);
+  }
+
+  private push(line: string): void {
+    this.out.push(line);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      process.nextTick(this.flush);
+    }
+  }
+
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    if (this.closedFlag || this.out.length === 0) return;
+    const out = this.out;
+    this.out = [];
+    this.sink.send(out);
+  };
+
+  private inFlight(): number {
+    return this.slots.length - this.slotHead;
+  }
+
+  private checkWindow(): void {
+    const n = this.inFlight();
+    if (!this.inputPaused && n >= this.maxInFlight) {
+      this.inputPaused = true;
+      this.sink.pauseInput?.();
+    } else if (this.inputPaused && n <= this.maxInFlight >> 1) {
+      this.inputPaused = false;
+      this.sink.resumeInput?.();
+    }
+  }
+
+  /** Reserves the next place in the reply order. */
+  private slot(): Slot {
+    const s: Slot = { line: undefined };
+    this.slots.push(s);
+    return s;
+  }
+
+  private fill(s: Slot, line: string): void {
+    s.line = line;
+    if (this.closedFlag) return;
+    const slots = this.slots;
+    let head = this.slotHead;
+    while (head < slots.length && slots[head].line !== undefined) {
+      this.push(slots[head].line as string);
+      head++;
+    }
+    if (head === slots.length) {
+      slots.length = 0;
+      head = 0;
+    } else if (head > 1024) {
+      slots.splice(0, head);
+      head = 0;
+    }
+    this.slotHead = head;
+    if (this.inputPaused) this.checkWindow();
+  }
+
+  private reply(line: string): void {
+    this.fill(this.slot(), line);
+  }
+
+  private onParseError(desc: string): void {
+    this.reply(errorLine(false, undefined, new QmpError(desc)));
+  }
+
+  private onValue(v: JsonValue): void {
+    if (!isPlainObject(v)) {
+      this.reply(errorLine(false, undefined, new QmpError('QMP input must be a JSON object')));
+      return;
+    }
+    const hasId = Object.prototype.hasOwnProperty.call(v, 'id');
+    const id = hasId ? v.id : undefined;
+    const fail = (desc: string, cls: QmpError['errorClass'] = 'GenericError'): void =>
+      this.reply(errorLine(hasId, id, new QmpError(desc, cls)));
+
+    // QEMU's qmp_dispatch_check_obj, in the order observed on 7.2.
+    const execute = v.execute;
+    const hasExecute = execute !== undefined;
+    const hasOob = v['exec-oob'] !== undefined;
+    if (hasExecute && typeof execute !== 'string') return fail("QMP input member 'execute' must be a string");
+    if (hasOob && this.oobEnabled && typeof v['exec-oob'] !== 'string') return fail("QMP input member 'exec-oob' must be a string");
+    const args = v.arguments;
+    if (args !== undefined && !isPlainObject(args)) return fail("QMP input member 'arguments' must be an object");
+    for (const k in v) {
+      if (k === 'execute' || k === 'arguments' || k === 'id' || (k === 'exec-oob' && this.oobEnabled)) continue;
+      return fail(`QMP input member '${k}' is unexpected`);
+    }
+    if (!hasExecute && !hasOob) return fail("QMP input lacks member 'execute'");
+    if (hasExecute && hasOob) return fail("QMP input member 'execute' clashes with 'exec-oob'");
+    const name = (hasExecute ? execute : v['exec-oob']) as string;
+    const argObj = args as Record<string, unknown> | undefined;
+
+    if (name === 'qmp_capabilities' && !hasOob) {
+      const bad = this.checkCapsArgs(argObj);
+      if (bad) return fail(bad);
+      if (this.negotiated) return fail(ALREADY_NEGOTIATED_DESC, 'CommandNotFound');
+      this.negotiated = true;
+      const enable = (argObj?.enable as string[] | undefined) ?? [];
+      this.oobEnabled = enable.includes('oob');
+      this.reply(returnLine(hasId, id, {}));
+      // Nothing may separate the greeting from this reply; from here on events flow.
+      this.eventsOn = true;
+      return;
+    }
+    if (!this.negotiated) return fail(NEGOTIATION_DESC, 'CommandNotFound');
+
+    if (hasOob) {
+      if (!this.engine.hasCommand(name)) return fail(`The command ${name} has not been found`, 'CommandNotFound');
+      if (!this.engine.allowsOob(name)) return fail(`The command ${name} does not support OOB`);
+      // Out-of-band: answered as soon as done, overtaking queued in-band replies.
+      this.run(name, argObj).then(
+        (ret) => { if (!this.closedFlag) this.push(returnLine(hasId, id, ret)); },
+        (e) => { if (!this.closedFlag) this.push(errorLine(hasId, id, toQmpError(e))); },
+      );
+      return;
+    }
+
+    const s = this.slot();
+    this.run(name, argObj).then(
+      (ret) => this.fill(s, returnLine(hasId, id, ret)),
+      (e) => this.fill(s, errorLine(hasId, id, toQmpError(e))),
+    );
+  }
+
+  private run(name: string, args: Record<string, unknown> | undefined): Promise<unknown> {
+    try {
+      return this.engine.execute(name, args, this.info);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** Argument checks of qmp_capabilities, with the texts QEMU's visitor produces. */
+  private checkCapsArgs(args: Record<string, unknown> | undefined): string | undefined {
+    if (!args) return undefined;
+    for (const k in args) if (k !== 'enable') return `Parameter '${k}' is unexpected`;
+    const enable = args.enable;
+    if (enable === undefined) return undefined;
+    if (!Array.isArray(enable)) return "Invalid parameter type for 'enable', expected: array";
+    for (const cap of enable) {
+      if (typeof cap !== 'string') return "Invalid parameter type for 'null', expected: string";
+      if (cap !== 'oob') return `Parameter 'null' does not accept value '${cap}'`;
+      if (!this.capsOffered.includes(cap)) return "Capability 'oob' not available";
+    }
+    return undefined;
+  }
+}
