@@ -44,18 +44,24 @@ export function deviceEntry(dev: Device): Record<string, unknown> {
 }
 
 export function machineDocument(vm: VirtualMachine): MachineDocument {
-  const doc: MachineDocument = { format: DOCUMENT_FORMAT, chardevs: [], blockdevs: [], devices: [] };
+  let machine: Record<string, unknown> | undefined;
   if (vm.config) {
     const { smp, ...rest } = vm.config;
-    const machine: Record<string, unknown> = { ...rest, smp: canonicalSmp({ ...smp }) };
+    machine = { ...rest, smp: canonicalSmp({ ...smp }) };
     for (const k of Object.keys(machine)) if (machine[k] === undefined) delete machine[k];
-    doc.machine = sortKeys(machine);
+    machine = sortKeys(machine);
   }
-  if (vm.accel !== undefined) doc.accel = vm.accel;
   const actions: Record<string, unknown> = {};
   if (vm.actions.shutdown !== 'poweroff') actions.shutdown = vm.actions.shutdown;
   if (vm.actions.reboot !== 'reset') actions.reboot = vm.actions.reboot;
-  if (Object.keys(actions).length) doc.actions = actions;
+  // Members in a fixed order, so equal machines serialize to equal bytes.
+  const doc: MachineDocument = {
+    format: DOCUMENT_FORMAT,
+    ...(machine ? { machine } : {}),
+    ...(vm.accel !== undefined ? { accel: vm.accel } : {}),
+    ...(Object.keys(actions).length ? { actions } : {}),
+    chardevs: [], blockdevs: [], devices: [],
+  };
   for (const c of vm.chardevs.values()) doc.chardevs.push({ id: c.id, backend: structuredClone(c.backend) });
   for (const name of vm.blocks.order) doc.blockdevs.push(structuredClone(vm.blocks.get(name)!.options!));
   for (const d of vm.devices) doc.devices.push(deviceEntry(d));

@@ -7,6 +7,7 @@
 // changed before validation passes: the result is a fresh object with defaults filled in.
 
 import { QmpError } from '../../shared/errors.ts';
+import { parseSizeBig } from '../../shared/size.ts';
 import type { NormalMember, TypeRef } from './dsl.ts';
 import type { SchemaRegistry } from './registry.ts';
 
@@ -29,19 +30,6 @@ function valueError(name: string, expected: string): QmpError {
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-const SIZE_SUFFIXES: Record<string, number> = { '': 1, b: 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40, p: 2 ** 50, e: 2 ** 60 };
-
-/** QEMU's qemu_strtosz for keyval sizes: a number with an optional binary suffix; bytes by default. */
-function parseKeyvalSize(s: string): number | undefined {
-  const m = /^\s*(\d+(?:\.\d+)?|0x[0-9a-fA-F]+)\s*([bkmgtpeBKMGTPE]?)$/.exec(s);
-  if (!m) return undefined;
-  const mult = SIZE_SUFFIXES[m[2].toLowerCase()];
-  const n = m[1].startsWith('0x') ? Number.parseInt(m[1], 16) : Number(m[1]);
-  if (!Number.isInteger(n) && mult === 1) return undefined;
-  const v = Math.floor(n * mult);
-  return Number.isFinite(v) && v < 2 ** 64 ? v : undefined;
 }
 
 export class Validator {
@@ -151,9 +139,14 @@ export class Validator {
         if (s === '') return null;
         throw valueError(name, 'null');
       case 'size': {
-        const n = parseKeyvalSize(s);
-        if (n === undefined) throw valueError(name, 'size');
-        return n;
+        let n: bigint;
+        try {
+          n = parseSizeBig(s);
+        } catch {
+          throw valueError(name, 'size');
+        }
+        if (n > BigInt(Number.MAX_SAFE_INTEGER)) throw valueError(name, 'size below 2^53');
+        return Number(n);
       }
       default: {
         if (!/^[-+]?(0x[0-9a-fA-F]+|\d+)$/.test(s)) throw valueError(name, 'integer');

@@ -1,0 +1,89 @@
+// bin/emu: the phase-based startup. The command line is read into an ordered stream of commands
+// (options and config files), monitors are opened suspended, the stream is fed to the dispatcher,
+// `cont` follows unless -S, and only then do the monitors greet their clients.
+
+import { CommanderError } from 'commander';
+import { createCore } from '../qmp/core.ts';
+import { schema } from '../qmp/schema/index.ts';
+import { parseEmuArgs, buildProgram } from './cli.ts';
+import { expandItems, FeedError, runFeed } from './feed.ts';
+import { openMonitors } from './monitors.ts';
+import type { QmpListener } from '../qmp/server/transports.ts';
+
+function fail(message: string): never {
+  process.stderr.write(`emu: ${message}\n`);
+  process.exit(1);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const registry = schema();
+  let opts;
+  try {
+    opts = parseEmuArgs(registry, argv);
+  } catch (e) {
+    if (e instanceof CommanderError) process.exit(e.exitCode);
+    throw e;
+  }
+  if (opts.empty) {
+    process.stdout.write(buildProgram(registry, []).helpInformation());
+    return;
+  }
+  let commands;
+  try {
+    commands = expandItems(opts.items, undefined);
+  } catch (e) {
+    fail(e instanceof Error ? e.message : String(e));
+  }
+  if (opts.printCommands) {
+    process.stdout.write(`${JSON.stringify(commands.map((c) => ({ execute: c.execute, arguments: c.arguments })), null, 2)}\n`);
+    return;
+  }
+  const { vm, dispatcher } = createCore();
+  if (opts.check) {
+    try {
+      await runFeed(dispatcher, commands);
+    } catch (e) {
+      fail(e instanceof FeedError ? e.message : String(e));
+    } finally {
+      vm.blocks.closeAll();
+    }
+    process.stdout.write('emu: the configuration is valid\n');
+    return;
+  }
+  let monitors: QmpListener[] = [];
+  try {
+    monitors = await openMonitors(dispatcher, opts.monitors);
+  } catch (e) {
+    fail(e instanceof Error ? e.message : String(e));
+  }
+  let exiting = false;
+  const exit = async (code: number) => {
+    if (exiting) return;
+    exiting = true;
+    await Promise.all(monitors.map((m) => m.close()));
+    vm.blocks.closeAll();
+    process.exit(code);
+  };
+  // quit replies before the process ends: the reply is queued on the socket in this turn.
+  vm.host.quit = () => setImmediate(() => void exit(0));
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(sig, () => {
+      dispatcher.emit('SHUTDOWN', { guest: false, reason: 'host-signal' });
+      setImmediate(() => void exit(0));
+    });
+  }
+  try {
+    await runFeed(dispatcher, commands);
+    if (!opts.paused && vm.phase !== 'no-machine') await dispatcher.submit('cont', {}, { source: 'cli' });
+  } catch (e) {
+    await Promise.all(monitors.map((m) => m.close()));
+    vm.blocks.closeAll();
+    fail(e instanceof FeedError ? e.message : e instanceof Error ? e.message : String(e));
+  }
+  for (const m of monitors) m.resume();
+}
+
+main(process.argv.slice(2)).catch((e: unknown) => {
+  process.stderr.write(`emu: internal error: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+  process.exit(1);
+});
