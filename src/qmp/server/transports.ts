@@ -129,9 +129,20 @@ async function listenServer(server: net.Server, listen: () => void): Promise<voi
   });
 }
 
-function closeServer(server: net.Server, sockets: Set<net.Socket>): Promise<void> {
-  for (const s of sockets) s.destroy();
-  return new Promise((resolve) => server.close(() => resolve()));
+/**
+ * Stops accepting, then ends every connection gracefully so replies already written (such as the
+ * reply to `quit`) reach the client; connections still open after a short grace period are cut.
+ */
+async function closeServer(server: net.Server, sockets: Set<net.Socket>, graceMs = 200): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  await Promise.all([...sockets].map((s) => new Promise<void>((resolve) => {
+    if (s.destroyed) return resolve();
+    const timer = setTimeout(() => { s.destroy(); resolve(); }, graceMs);
+    timer.unref();
+    s.once('close', () => { clearTimeout(timer); resolve(); });
+    s.end();
+  })));
+  await closed;
 }
 
 /** Is somebody accepting connections on this unix socket? */
