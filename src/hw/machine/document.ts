@@ -92,8 +92,8 @@ export function documentCommands(doc: MachineDocument): DocumentCommand[] {
   if (doc.actions) out.push({ execute: 'set-action', arguments: structuredClone(doc.actions) });
   if (!doc.machine) return out;
   out.push({ execute: 'machine-set', arguments: structuredClone(doc.machine) });
-  out.push({ execute: 'accel-set', arguments: doc.accel !== undefined ? { accel: doc.accel } : {} });
-  out.push({ execute: 'machine-init', arguments: {} });
+  if (doc.accel !== undefined) out.push({ execute: 'accel-set', arguments: { accel: doc.accel } });
+  // device_add advances the machine to machine-initialized by itself.
   for (const d of doc.devices) out.push({ execute: 'device_add', arguments: structuredClone(d) });
   return out;
 }
