@@ -6,7 +6,8 @@
 import net from 'node:net';
 import fs from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+// ws is loaded only when a WebSocket listener is opened: it costs start-up time otherwise.
+import type { WebSocket } from 'ws';
 import type { IncomingMessage } from 'node:http';
 import type { QmpEngine, QmpSessionInfo } from '../engine.ts';
 import { QmpError } from '../../shared/errors.ts';
@@ -279,6 +280,7 @@ export async function listenWebSocket(engine: QmpEngine, where: WebSocketListenO
       : typeof allowed === 'function' ? allowed(origin)
         : origin !== undefined && allowed.includes(origin);
   const sessions = new QmpSessions(engine, opts);
+  const { WebSocketServer } = await import('ws');
   const wss = new WebSocketServer({
     host,
     port: where.port,
