@@ -215,6 +215,21 @@ export class QemuOpts {
     this.opts.push(opt);
   }
 
+  /**
+   * qemu_opts_do_parse: adds the parameters of params to this instance (first key implied by
+   * firstName when given); `id` parameters are ignored. Throws QemuOptsError.
+   */
+  doParse(params: string, firstName?: string): void {
+    let fn = firstName;
+    for (let i = 0; i < params.length; ) {
+      const { p, next } = nextParam(params, i, fn);
+      fn = undefined;
+      i = next;
+      if (p.name === 'id') continue;
+      this.set(p.name, p.value);
+    }
+  }
+
   /** Removes every setting of name (qemu_opt_get_del / qemu_opt_unset). */
   unset(name: string): void {
     for (let i = this.opts.length - 1; i >= 0; i--) if (this.opts[i].name === name) this.opts.splice(i, 1);
