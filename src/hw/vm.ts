@@ -48,6 +48,14 @@ export interface ChardevEntry {
 
 export type EventSink = (event: string, data?: Record<string, unknown>) => void;
 
+/** A change of configuration, as reported to whoever persists it. */
+export interface ConfigChange {
+  source: string;
+  command?: string;
+  device?: string;
+  what?: string;
+}
+
 /** The running guest (CPUs and guest-facing devices), present once the machine is ready. */
 export interface GuestControl {
   pause(): void;
@@ -98,6 +106,11 @@ export class VirtualMachine implements DeviceServices {
   readonly onboard: Device[] = [];
   readonly buses = new Map<string, Bus>();
   emit: EventSink = () => {};
+  /**
+   * Persists a configuration change made outside a command (the guest ejecting a tray). Resolves
+   * when the change is durable; the guest's request completes only then. Set by the state file.
+   */
+  persist: (change: ConfigChange) => Promise<void> = async () => {};
   host: HostHooks = {};
   guest: GuestControl | undefined;
   media: MediaListener | undefined;

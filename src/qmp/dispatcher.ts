@@ -44,7 +44,7 @@ export interface RunOptions {
   session?: QmpSessionInfo;
 }
 
-export type CommitHook = (command: CommandDecl, args: Record<string, unknown>) => Promise<void> | void;
+export type CommitHook = (command: CommandDecl, args: Record<string, unknown>, source: CommandSource) => Promise<void> | void;
 
 export class Dispatcher<Core extends PhaseHolder> implements QmpEngine {
   readonly validator: Validator;
@@ -91,15 +91,28 @@ export class Dispatcher<Core extends PhaseHolder> implements QmpEngine {
 
   // ---- emu's own interface ----
 
-  /** Queues a command behind every command submitted before it. */
+  /**
+   * Queues a command behind every command submitted before it. The queue moves on as soon as the
+   * command has run; the returned promise settles when its configuration change is durable too
+   * (commit hooks), so durable writes of consecutive changes can coalesce.
+   */
   submit(name: string, args: Record<string, unknown> | undefined, opts: RunOptions = {}): Promise<unknown> {
-    const run = this.tail.then(() => this.runNow(name, args, opts));
-    this.tail = run.catch(() => undefined);
-    return run;
+    const executed = this.tail.then(() => this.run(name, args, opts));
+    this.tail = executed.then(() => undefined, () => undefined);
+    return executed.then(async (r) => {
+      await r.settled;
+      return r.result;
+    });
   }
 
   /** Runs a command immediately (callers must already hold the queue, e.g. from inside a handler). */
   async runNow(name: string, args: Record<string, unknown> | undefined, opts: RunOptions = {}): Promise<unknown> {
+    const r = await this.run(name, args, opts);
+    await r.settled;
+    return r.result;
+  }
+
+  private async run(name: string, args: Record<string, unknown> | undefined, opts: RunOptions): Promise<{ result: unknown; settled: Promise<void> }> {
     const decl = this.registry.commands.get(name);
     if (!decl) throw new QmpError(`The command ${name} has not been found`, 'CommandNotFound');
     // QEMU checks the phase before the arguments; nothing changes until both checks pass.
@@ -115,8 +128,13 @@ export class Dispatcher<Core extends PhaseHolder> implements QmpEngine {
     } catch (e) {
       throw toQmpError(e);
     }
-    if (decl.changesConfig) for (const hook of this.commitHooks) await hook(decl, valid);
-    return result === undefined ? {} : result;
+    const settled = decl.changesConfig && this.commitHooks.length
+      ? Promise.all(this.commitHooks.map((hook) => hook(decl, valid, ctx.source))).then(() => undefined, (e: unknown) => {
+        throw toQmpError(e);
+      })
+      : Promise.resolve();
+    settled.catch(() => undefined);
+    return { result: result === undefined ? {} : result, settled };
   }
 
   /** Validates arguments without running anything (used by --check and by front ends). */

@@ -89,8 +89,12 @@ export function buildProgram(registry: SchemaRegistry, recorded: Recorded[]): Co
   for (const [flags, help] of fixed) {
     const opt = new Option(flags, help);
     const long = flags.split(/[ ,]+/).find((f) => f.startsWith('--'))!;
-    program.addOption(opt.argParser(record(long) as (v: string) => string));
-    if (!opt.required && !opt.optional) program.on(`option:${opt.name()}`, () => recorded.push({ flag: long, value: true }));
+    if (opt.required || opt.optional) program.addOption(opt.argParser(record(long) as (v: string) => string));
+    else {
+      // Flags without a value get no argParser call; their event keeps the order instead.
+      program.addOption(opt);
+      program.on(`option:${opt.name()}`, () => recorded.push({ flag: long, value: true }));
+    }
   }
   return program;
 }

@@ -9,6 +9,10 @@ import { parseEmuArgs, buildProgram } from './cli.ts';
 import { expandItems, FeedError, runFeed } from './feed.ts';
 import { openMonitors } from './monitors.ts';
 import type { QmpListener } from '../qmp/server/transports.ts';
+import { documentCommands } from '../hw/machine/document.ts';
+import type { DurableWriteFault } from '../shared/durable-write.ts';
+import { readStateFile, StateFileWriter, StateLock } from './state-file.ts';
+import type { FeedCommand } from './feed.ts';
 
 function fail(message: string): never {
   process.stderr.write(`emu: ${message}\n`);
@@ -28,7 +32,7 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(buildProgram(registry, []).helpInformation());
     return;
   }
-  let commands;
+  let commands: FeedCommand[];
   try {
     commands = expandItems(opts.items, undefined);
   } catch (e) {
@@ -39,6 +43,29 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const { vm, dispatcher } = createCore();
+  let lock: StateLock | undefined;
+  let generation = 0;
+  let created = true;
+  if (opts.stateFile !== undefined) {
+    try {
+      // --check reads the state file without taking it over.
+      if (!opts.check) lock = StateLock.acquire(opts.stateFile);
+      const existing = readStateFile(opts.stateFile);
+      if (existing) generation = existing.generation;
+      if (existing && !opts.stateReset) {
+        const hw = opts.items[0];
+        if (hw) {
+          throw new Error(`state file '${opts.stateFile}' exists and is the machine; argument ${hw.position} (${hw.text}) cannot change it — use --state-reset to start over`);
+        }
+        const { generation: _g, ...doc } = existing;
+        commands = documentCommands(doc).map((c): FeedCommand => ({ ...c, mode: 'json', origin: `state file ${opts.stateFile}` }));
+        created = false;
+      }
+    } catch (e) {
+      lock?.release();
+      fail(e instanceof Error ? e.message : String(e));
+    }
+  }
   if (opts.check) {
     try {
       await runFeed(dispatcher, commands);
@@ -54,6 +81,7 @@ async function main(argv: string[]): Promise<void> {
   try {
     monitors = await openMonitors(dispatcher, opts.monitors);
   } catch (e) {
+    lock?.release();
     fail(e instanceof Error ? e.message : String(e));
   }
   let exiting = false;
@@ -62,6 +90,7 @@ async function main(argv: string[]): Promise<void> {
     exiting = true;
     await Promise.all(monitors.map((m) => m.close()));
     vm.blocks.closeAll();
+    lock?.release();
     process.exit(code);
   };
   // quit replies before the process ends: the reply is queued on the socket in this turn.
@@ -74,13 +103,30 @@ async function main(argv: string[]): Promise<void> {
   }
   try {
     await runFeed(dispatcher, commands);
+    if (opts.stateFile !== undefined) {
+      // From here on every change is written before it is acknowledged.
+      const writer = new StateFileWriter(opts.stateFile, vm, (ev, data) => dispatcher.emit(ev, data), generation, { fault: stateFault() });
+      dispatcher.onCommit((decl, _args, source) => writer.change({ source, command: decl.command }));
+      vm.persist = (c) => writer.change(c);
+      if (created) await writer.change({ source: 'cli', what: 'created' });
+    }
     if (!opts.paused && vm.phase !== 'no-machine') await dispatcher.submit('cont', {}, { source: 'cli' });
   } catch (e) {
     await Promise.all(monitors.map((m) => m.close()));
     vm.blocks.closeAll();
+    lock?.release();
     fail(e instanceof FeedError ? e.message : e instanceof Error ? e.message : String(e));
   }
   for (const m of monitors) m.resume();
+}
+
+/** EMU_STATE_FAULT=STEP:N fails the Nth state-file write at STEP (tests of crash consistency). */
+function stateFault(): { step: DurableWriteFault; write: number } | undefined {
+  const v = process.env.EMU_STATE_FAULT;
+  if (!v) return undefined;
+  const [step, n] = v.split(':');
+  if (!['before-fsync', 'before-rename', 'before-dir-fsync'].includes(step)) fail(`EMU_STATE_FAULT: unknown step '${step}'`);
+  return { step: step as DurableWriteFault, write: Number(n ?? '1') };
 }
 
 main(process.argv.slice(2)).catch((e: unknown) => {

@@ -315,6 +315,11 @@ export interface SHUTDOWNArg {
   "reason": ShutdownCause;
 }
 
+export interface STATEFILESAVEDArg {
+  "generation": number;
+  "changes": StateChange[];
+}
+
 export type ShutdownAction = "poweroff" | "pause";
 
 export type ShutdownCause = "none" | "host-error" | "host-qmp-quit" | "host-qmp-system-reset" | "host-signal" | "host-ui" | "guest-shutdown" | "guest-reset" | "guest-panic" | "subsystem-reset" | "snapshot-load";
@@ -337,6 +342,13 @@ export type SocketAddressLegacy =
   | (SocketAddressLegacyBase & { "type": "unix" } & UnixSocketAddressWrapper);
 
 export type SocketAddressType = "inet" | "unix";
+
+export interface StateChange {
+  "source": string;
+  "command"?: string;
+  "device"?: string;
+  "what"?: string;
+}
 
 export interface StatusInfo {
   "running": boolean;
@@ -617,5 +629,6 @@ export interface EventData {
   "RESET": RESETArg;
   "RESUME": undefined;
   "SHUTDOWN": SHUTDOWNArg;
+  "STATE_FILE_SAVED": STATEFILESAVEDArg;
   "STOP": undefined;
 }
