@@ -1,0 +1,108 @@
+/**
+ * Runs harts in slices on the Node event loop.
+ *
+ * Each turn executes instructions round-robin across harts for up to `sliceMs` of host time,
+ * then yields with setImmediate so sockets (QMP), timers and stdin are served between slices.
+ * When every hart is in WFI with nothing pending, the loop sleeps on a host timer until the
+ * next CLINT deadline (or until kick() — an interrupt line rising, UART input — wakes it), so an
+ * idle guest costs no host CPU.
+ */
+import type { Hart } from './hart.ts';
+
+export interface TimerSource {
+  /** Re-evaluate timer interrupt lines (CLINT MTIP) from the clock. */
+  update(): void;
+  /** Milliseconds until the next timer deadline, or Infinity. */
+  msUntilNextDeadline(): number;
+  clock: { pause(): void; resume(): void };
+}
+
+export interface RunLoopOptions {
+  /** Host milliseconds per slice before yielding to the event loop (default 4). */
+  sliceMs?: number;
+  /** Instructions a hart runs before the next hart gets its turn (default 20000). */
+  quantum?: number;
+}
+
+export class RunLoop {
+  private running = false;
+  private scheduled: NodeJS.Immediate | null = null;
+  private sleeper: NodeJS.Timeout | null = null;
+  private readonly sliceMs: number;
+  private readonly quantum: number;
+  /** Total instructions executed (all harts). */
+  instructions = 0;
+  /** Called when the guest did something the owner must act on (set by poweroff handlers). */
+  onError: ((e: unknown) => void) | null = null;
+
+  constructor(readonly harts: Hart[], readonly timer: TimerSource, opts: RunLoopOptions = {}) {
+    this.sliceMs = opts.sliceMs ?? 4;
+    this.quantum = opts.quantum ?? 20000;
+    for (const h of harts) h.onIrqRaised = () => this.kick();
+  }
+
+  get isRunning(): boolean { return this.running; }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.timer.clock.resume();
+    for (const h of this.harts) h.stopRequested = false;
+    this.schedule();
+  }
+
+  /** Pause: no guest instruction runs and the guest clock stops until start(). */
+  pause(): void {
+    if (!this.running) return;
+    this.running = false;
+    for (const h of this.harts) h.stopRequested = true;
+    this.timer.clock.pause();
+    if (this.scheduled) { clearImmediate(this.scheduled); this.scheduled = null; }
+    if (this.sleeper) { clearTimeout(this.sleeper); this.sleeper = null; }
+  }
+
+  /** Wake the loop early (an interrupt may have become pending for a sleeping hart). */
+  kick(): void {
+    if (!this.running || this.scheduled) return;
+    if (this.sleeper) { clearTimeout(this.sleeper); this.sleeper = null; }
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.scheduled || !this.running) return;
+    this.scheduled = setImmediate(() => { this.scheduled = null; this.turn(); });
+  }
+
+  private turn(): void {
+    if (!this.running) return;
+    const t0 = performance.now();
+    const harts = this.harts;
+    let allIdle = false;
+    try {
+      for (;;) {
+        this.timer.update();
+        let ran = false;
+        for (const h of harts) {
+          if (h.wfi && !h.wakeable()) continue;
+          this.instructions += h.run(this.quantum);
+          ran = true;
+          if (!this.running) return;
+        }
+        if (!ran) { allIdle = true; break; }
+        if (performance.now() - t0 >= this.sliceMs) break;
+      }
+    } catch (e) {
+      this.pause();
+      if (this.onError) { this.onError(e); return; }
+      throw e;
+    }
+    if (!this.running) return;
+    if (allIdle) {
+      const ms = this.timer.msUntilNextDeadline();
+      if (ms === Infinity) return; // sleep until kick()
+      this.sleeper = setTimeout(() => { this.sleeper = null; this.schedule(); }, Math.max(0, Math.floor(ms)));
+    } else {
+      this.schedule();
+    }
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * The guest physical address space: RAM plus memory-mapped devices.
+ *
+ * Device contract (what a guest-facing device implements to sit on this bus):
+ *
+ *   interface MmioDevice {
+ *     read(offset: number, size: 1 | 2 | 4): number;          // offset from the region base
+ *     write(offset: number, size: 1 | 2 | 4, value: number): void;
+ *     reset?(): void;                                           // machine reset
+ *   }
+ *
+ * - Values are unsigned numbers of `size` bytes (little endian, as the guest sees them).
+ * - 8-byte guest accesses are split by the bus into two 4-byte accesses, low address first,
+ *   so devices never see size 8 (the only 64-bit registers on virt — CLINT mtime/mtimecmp —
+ *   handle halves; this is what an RV32 guest does anyway).
+ * - Interrupts go out through an IrqLine given to the device by whoever wires the board
+ *   (usually `plic.line(n)`); the device calls `line.set(true|false)` for a level-triggered
+ *   line. A device never knows about harts or the PLIC internals.
+ * - Accesses outside any region raise an access fault in the hart (as QEMU does for unmapped
+ *   addresses on virt).
+ *
+ * Attach with `as.map(base, size, device, name)`.
+ */
+
+export interface MmioDevice {
+  read(offset: number, size: 1 | 2 | 4): number;
+  write(offset: number, size: 1 | 2 | 4, value: number): void;
+  reset?(): void;
+}
+
+export interface IrqLine {
+  set(level: boolean): void;
+}
+
+export interface MmioRegion {
+  base: number;
+  size: number;
+  device: MmioDevice;
+  name: string;
+}
+
+export const RAM_BASE = 0x80000000;
+
+/** Raised (as a value, not an Error, to keep it cheap) when a physical access hits nothing. */
+export class BusError {
+  constructor(readonly addr: number) {}
+}
+
+export class AddressSpace {
+  readonly ramBase = RAM_BASE;
+  readonly ramSize: number;
+  readonly ram: Uint8Array;
+  readonly ram16: Uint16Array;
+  readonly ram32: Int32Array;
+  readonly regions: MmioRegion[] = [];
+  /** Last region hit: MMIO accesses cluster on one device (the UART while printing). */
+  private last: MmioRegion | null = null;
+
+  constructor(ramSize = 128 * 1024 * 1024) {
+    if (ramSize <= 0 || ramSize > 0x80000000 || ramSize % 4096 !== 0) {
+      throw new RangeError(`RAM size must be a positive multiple of 4 KiB up to 2 GiB, got ${ramSize}`);
+    }
+    this.ramSize = ramSize;
+    const buf = new ArrayBuffer(ramSize);
+    this.ram = new Uint8Array(buf);
+    this.ram16 = new Uint16Array(buf);
+    this.ram32 = new Int32Array(buf);
+  }
+
+  map(base: number, size: number, device: MmioDevice, name: string): void {
+    for (const r of this.regions) {
+      if (base < r.base + r.size && r.base < base + size) {
+        throw new Error(`MMIO region ${name} at 0x${base.toString(16)} overlaps ${r.name}`);
+      }
+    }
+    if (base < RAM_BASE + this.ramSize && RAM_BASE < base + size) throw new Error(`MMIO region ${name} overlaps RAM`);
+    this.regions.push({ base, size, device, name });
+    this.regions.sort((a, b) => a.base - b.base);
+  }
+
+  findRegion(pa: number): MmioRegion | null {
+    const l = this.last;
+    if (l !== null && pa >= l.base && pa < l.base + l.size) return l;
+    for (const r of this.regions) {
+      if (pa >= r.base && pa < r.base + r.size) { this.last = r; return r; }
+    }
+    return null;
+  }
+
+  isRam(pa: number, size: number): boolean {
+    return pa >= RAM_BASE && pa + size <= RAM_BASE + this.ramSize;
+  }
+
+  /** Physical read of 1, 2 or 4 bytes, unsigned. Throws BusError when nothing is mapped there. */
+  read(pa: number, size: 1 | 2 | 4): number {
+    if (this.isRam(pa, size)) {
+      const o = pa - RAM_BASE, m = this.ram;
+      if (size === 1) return m[o];
+      if (size === 2) return m[o] | (m[o + 1] << 8);
+      return (m[o] | (m[o + 1] << 8) | (m[o + 2] << 16) | (m[o + 3] << 24)) >>> 0;
+    }
+    const r = this.findRegion(pa);
+    if (r === null || pa + size > r.base + r.size) throw new BusError(pa);
+    return r.device.read(pa - r.base, size) >>> 0;
+  }
+
+  write(pa: number, size: 1 | 2 | 4, value: number): void {
+    if (this.isRam(pa, size)) {
+      const o = pa - RAM_BASE, m = this.ram;
+      m[o] = value;
+      if (size >= 2) m[o + 1] = value >>> 8;
+      if (size === 4) { m[o + 2] = value >>> 16; m[o + 3] = value >>> 24; }
+      return;
+    }
+    const r = this.findRegion(pa);
+    if (r === null || pa + size > r.base + r.size) throw new BusError(pa);
+    const mask = size === 4 ? 0xffffffff : size === 2 ? 0xffff : 0xff;
+    r.device.write(pa - r.base, size, (value & mask) >>> 0);
+  }
+
+  /** Copy host bytes into guest physical memory (RAM or ROM-like devices exposing `load`). */
+  loadBytes(pa: number, data: Uint8Array): void {
+    if (this.isRam(pa, data.length)) { this.ram.set(data, pa - RAM_BASE); return; }
+    throw new RangeError(`cannot load ${data.length} bytes at 0x${pa.toString(16)}: not inside RAM`);
+  }
+
+  reset(): void {
+    for (const r of this.regions) r.device.reset?.();
+  }
+}
