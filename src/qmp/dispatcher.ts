@@ -96,7 +96,7 @@ export class Dispatcher<Core extends PhaseHolder> implements QmpEngine {
    * command has run; the returned promise settles when its configuration change is durable too
    * (commit hooks), so durable writes of consecutive changes can coalesce.
    */
-  submit(name: string, args: Record<string, unknown> | undefined, opts: RunOptions = {}): Promise<unknown> {
+  submit(name: string, args?: Record<string, unknown>, opts: RunOptions = {}): Promise<unknown> {
     const executed = this.tail.then(() => this.run(name, args, opts));
     this.tail = executed.then(() => undefined, () => undefined);
     return executed.then(async (r) => {

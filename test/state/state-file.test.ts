@@ -4,7 +4,7 @@
 import t from 'tap';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EMU, runBinary, spawnBinary, startEmuWithQmp, tempDir, waitFor } from '../helpers/emu.ts';
+import { EMU, runBinary, type Spawned, spawnBinary, startEmuWithQmp, tempDir, waitFor } from '../helpers/emu.ts';
 
 function setup() {
   const dir = tempDir('emu-state-');
@@ -15,7 +15,7 @@ function setup() {
   return { dir, disk, iso, state: join(dir, 'vm.json') };
 }
 
-async function kill9(p: { proc: { kill(s: string): boolean }; exited: Promise<unknown> }) {
+async function kill9(p: Spawned) {
   p.proc.kill('SIGKILL');
   await p.exited;
 }
