@@ -61,11 +61,14 @@ export const QEMU_RISCV_VIRT_BLOCK: MachineBlockFacts = {
   attachable: ['virtio'],
 };
 
-/** QEMU 7.2 x86 pc (i440fx), for tests of the catalogue entries that need IDE. */
+/**
+ * QEMU 7.2 x86 pc (i440fx), for tests of the catalogue entries that need IDE. if=scsi drives stay
+ * unattached without a SCSI controller (observed).
+ */
 export const QEMU_PC_BLOCK: MachineBlockFacts = {
   machine: 'pc',
   defaultInterface: 'ide',
-  attachable: ['ide', 'floppy', 'virtio', 'scsi'],
+  attachable: ['ide', 'floppy', 'virtio'],
   buses: { ide: 2, floppy: 1 },
 };
 
@@ -163,6 +166,8 @@ function boolOpt(name: string, value: string | undefined, loc: Loc): boolean {
 export class DriveTable {
   readonly facts: MachineBlockFacts;
   readonly drives: DriveConfig[] = [];
+  /** Warnings QEMU printed while adding drives (copy-on-read on a read-only drive). */
+  readonly warnings: Report[] = [];
 
   constructor(facts: MachineBlockFacts) {
     this.facts = facts;
@@ -309,9 +314,6 @@ export class DriveTable {
     this.warnings.push(...warnings);
     return config;
   }
-
-  /** Warnings QEMU printed while adding drives (copy-on-read on a read-only drive). */
-  readonly warnings: Report[] = [];
 
   /**
    * The default drives of configure_blockdev: an empty CD-ROM at index 2 of the (CD-ROM) default
