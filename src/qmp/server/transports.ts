@@ -131,16 +131,18 @@ async function listenServer(server: net.Server, listen: () => void): Promise<voi
 }
 
 /**
- * Stops accepting, then ends every connection gracefully so replies already written (such as the
- * reply to `quit`) reach the client; connections still open after a short grace period are cut.
+ * Stops accepting, then ends every connection once what was written to it (such as the reply to
+ * `quit`) has been handed to the kernel; a peer that does not read gets a short grace period.
  */
 async function closeServer(server: net.Server, sockets: Set<net.Socket>, graceMs = 200): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   await Promise.all([...sockets].map((s) => new Promise<void>((resolve) => {
     if (s.destroyed) return resolve();
-    const timer = setTimeout(() => { s.destroy(); resolve(); }, graceMs);
+    const done = (): void => { clearTimeout(timer); s.destroy(); resolve(); };
+    const timer = setTimeout(done, graceMs);
     timer.unref();
-    s.once('close', () => { clearTimeout(timer); resolve(); });
+    s.once('finish', done);
+    s.once('close', done);
     s.end();
   })));
   await closed;
