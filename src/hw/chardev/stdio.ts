@@ -1,0 +1,146 @@
+// The stdio chardev: emu's own standard input and output. On a terminal, input is switched to raw
+// mode (no echo, no line editing: the guest does its own), and the terminal is restored on close and
+// at process exit whatever the exit path. libuv's raw mode also clears ISIG, so Ctrl-C arrives as a
+// byte; with signal=on (the default) it ends emu as it ends QEMU, with signal=off it goes to the
+// guest. Off a terminal nothing about the streams is changed.
+
+import * as fs from 'node:fs';
+import type { Readable, Writable } from 'node:stream';
+import { QmpError } from '../../shared/errors.ts';
+import { Chardev, type ChardevStdioOptions } from './chardev.ts';
+
+interface TtyInput extends Readable {
+  isTTY?: boolean;
+  setRawMode?(mode: boolean): unknown;
+  isRaw?: boolean;
+}
+
+export interface StdioHost {
+  input: TtyInput;
+  output: Writable;
+  /** Called for Ctrl-C with signal=on; default: raise SIGINT on this process. */
+  onInterrupt?: () => void;
+}
+
+// QEMU refuses a second stdio chardev: two readers of one terminal would steal each other's bytes.
+let processStdioUser: string | undefined;
+
+export class StdioChardev extends Chardev {
+  readonly kind = 'stdio' as const;
+  readonly signal: boolean;
+  private readonly host: StdioHost | undefined;
+  private input: TtyInput | undefined;
+  private output: Writable | undefined;
+  private rawSet = false;
+  private readonly onData = (chunk: Buffer | string): void => this.input_(chunk);
+  private readonly onEnd = (): void => this.emitEvent('closed');
+  private readonly restoreAtExit = (): void => this.restoreTerminal();
+
+  /** `host` replaces the process's stdin/stdout (tests, or a front end's own streams). */
+  constructor(id: string, opts: ChardevStdioOptions = {}, host?: StdioHost) {
+    super(id, opts);
+    this.signal = opts.signal ?? true;
+    this.host = host;
+  }
+
+  describe(): string {
+    return 'stdio';
+  }
+
+  /** Whether this chardev put the terminal in raw mode. */
+  get rawMode(): boolean {
+    return this.rawSet;
+  }
+
+  protected doOpen(): void {
+    if (!this.host) {
+      if (processStdioUser !== undefined) throw new QmpError('cannot use stdio by multiple character devices');
+      processStdioUser = this.id;
+    }
+    const input = this.host?.input ?? (process.stdin as TtyInput);
+    this.input = input;
+    this.output = this.host?.output ?? process.stdout;
+    if (input.isTTY && typeof input.setRawMode === 'function' && !input.isRaw) {
+      input.setRawMode(true);
+      this.rawSet = true;
+      process.once('exit', this.restoreAtExit);
+    }
+    input.pause();
+    input.on('data', this.onData);
+    input.on('end', this.onEnd);
+    input.pause();
+  }
+
+  private input_(chunk: Buffer | string): void {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : new Uint8Array(chunk);
+    if (this.rawSet && this.signal) {
+      const at = bytes.indexOf(0x03);
+      if (at >= 0) {
+        if (at > 0) this.deliver(bytes.subarray(0, at));
+        this.interrupt();
+        return;
+      }
+    }
+    this.deliver(bytes);
+  }
+
+  private interrupt(): void {
+    if (this.host?.onInterrupt) {
+      this.host.onInterrupt();
+      return;
+    }
+    // Put the terminal back first: the SIGINT handler may end the process before 'exit' runs.
+    this.restoreTerminal();
+    process.kill(process.pid, 'SIGINT');
+  }
+
+  protected override pauseInput(): void {
+    this.input?.pause();
+  }
+
+  protected override resumeInput(): void {
+    this.input?.resume();
+  }
+
+  protected writeBytes(data: Uint8Array): void {
+    const out = this.output;
+    if (!out) return;
+    let off = 0;
+    if (out === process.stdout && process.stdout.writableLength === 0) {
+      // Synchronous, so output written just before exit (QEMU: Terminated) is never lost.
+      try {
+        while (off < data.length) off += fs.writeSync(1, data, off);
+        return;
+      } catch {
+        // EAGAIN on a non-blocking pipe: the stream queues the rest.
+      }
+    }
+    if (out.writable) out.write(data.subarray(off));
+  }
+
+  private restoreTerminal(): void {
+    if (!this.rawSet) return;
+    this.rawSet = false;
+    try {
+      this.input?.setRawMode?.(false);
+    } catch {
+      // The terminal may already be gone (hang-up); nothing left to restore.
+    }
+  }
+
+  protected doClose(): void {
+    const input = this.input;
+    if (input) {
+      input.off('data', this.onData);
+      input.off('end', this.onEnd);
+      input.pause();
+      // The process's stdin stays open (others may read it) but must not keep emu alive.
+      if (input === process.stdin) (process.stdin as { unref?: () => void }).unref?.();
+    }
+    this.restoreTerminal();
+    process.off('exit', this.restoreAtExit);
+    if (!this.host && processStdioUser === this.id) processStdioUser = undefined;
+    this.input = undefined;
+    this.output = undefined;
+  }
+}
