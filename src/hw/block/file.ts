@@ -2,7 +2,8 @@
 //
 // Reads past the end of the host file return zeros, and writes past it extend the file: that is what
 // format drivers (qcow2 appends clusters) and sparse raw images rely on. The guest-visible size of a
-// `file` node is the host file's size, re-read after each extending write.
+// `file` node is the host file's size rounded up to 512 bytes (QEMU counts sectors), tracked across
+// extending writes.
 //
 // Of the cache mode only `no-flush` (cache=unsafe) concerns a protocol node; write-through is a
 // property of the top of the graph (QEMU's BlockBackend), applied by openImage.
@@ -90,7 +91,13 @@ export class FileDriver implements BlockDriver {
     this.length = st.size;
   }
 
+  /** Rounded up to whole 512-byte sectors, as QEMU's block layer sees every file. */
   get size(): number {
+    return Math.ceil(this.length / 512) * 512;
+  }
+
+  /** The host file's exact length in bytes. */
+  get byteLength(): number {
     return this.length;
   }
 

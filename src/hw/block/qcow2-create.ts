@@ -39,11 +39,17 @@ export function createQcow2(filename: string, o: Qcow2CreateOptions): void {
   if (version === 2 && o.lazyRefcounts) {
     throw new QmpError('Lazy refcounts only supported with compatibility level 1.1 and above (use compat=1.1 or greater)');
   }
-  if (!Number.isSafeInteger(o.size) || o.size < 0) throw new QmpError(`Invalid image size ${o.size}`);
+  if (!Number.isInteger(o.size) || o.size < 0) throw new QmpError(`Invalid image size ${o.size}`);
   if (o.backingFormat && !o.backingFile) throw new QmpError('Backing format cannot be used without backing file');
 
+  // QEMU rounds the virtual size up to whole sectors.
+  const size = Math.ceil(o.size / 512) * 512;
   const l2Entries = cs / 8;
-  const l1Size = Math.ceil(o.size / (cs * l2Entries));
+  const l1Size = Math.ceil(size / (cs * l2Entries));
+  if (l1Size * 8 > 32 * 1024 * 1024) {
+    throw new QmpError("The image size is too large for file format 'qcow2' (try using a larger cluster size)");
+  }
+  if (!Number.isSafeInteger(size)) throw new QmpError(`Invalid image size ${o.size}`);
   const l1Clusters = Math.max(1, Math.ceil((l1Size * 8) / cs));
   const perBlock = (cs * 8) / refcountBits;
   let blocks = 1;
@@ -66,7 +72,7 @@ export function createQcow2(filename: string, o: Qcow2CreateOptions): void {
     backingFileOffset: 0,
     backingFileSize: 0,
     clusterBits,
-    size: o.size,
+    size,
     cryptMethod: 0,
     l1Size,
     l1TableOffset: l1At * cs,

@@ -345,8 +345,11 @@ export class Qcow2Driver implements BlockDriver {
   }
 }
 
-/** QEMU's rule: a relative backing file name is relative to the folder of the image naming it. */
+/**
+ * QEMU's rule (path_combine): a relative backing file name is relative to the folder of the image
+ * naming it, joined textually — `sub/o.qcow2` + `../a.qcow2` is `sub/../a.qcow2`, as qemu-img shows.
+ */
 export function resolveBacking(imageFilename: string, backing: string): string {
-  if (path.isAbsolute(backing) || /^[a-z][a-z0-9+.-]*:/i.test(backing)) return backing;
-  return path.join(path.dirname(imageFilename), backing);
+  if (path.isAbsolute(backing)) return backing;
+  return imageFilename.slice(0, imageFilename.lastIndexOf('/') + 1) + backing;
 }
