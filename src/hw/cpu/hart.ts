@@ -503,9 +503,7 @@ export class Hart {
       if (f12 === 0 && rs1 === 0) { // ecall
         this.raise(this.priv === PRV_U ? EXC.ecallU : this.priv === PRV_S ? EXC.ecallS : EXC.ecallM, 0, 0);
       }
-      if (f12 === 1 && rs1 === 0) { // ebreak: tval = pc as QEMU does
-        this.raise(EXC.breakpoint, this.pc | 0, Math.floor(this.pc / TWO32) | 0);
-      }
+      if (f12 === 1 && rs1 === 0) this.raise(EXC.breakpoint, 0, 0); // QEMU 7.2 leaves tval 0
       if (f12 === 0x302 && rs1 === 0) { // mret
         if (this.priv < PRV_M) this.raise(EXC.illegal, insn, 0);
         let ms = this.mstatus;
