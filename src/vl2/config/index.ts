@@ -3,8 +3,8 @@
 
 export {
   type CommandSink, type ConfigCommand, type ConfigSources, type LoadOptions, type LoadedConfig, type SourcePosition,
-  applyConfig, configCommands, findConfig, loadConfig, standardConfigDir,
+  type FeedConfigCommand, applyConfig, configCommands, expandConfigFile, findConfig, loadConfig, standardConfigDir,
 } from './load.ts';
 export { ConfigError, type Pos } from './source.ts';
 export { type VariableInput, isVariableWord, parseVariableWords } from './variables.ts';
-export { configJsonSchema } from './json-schema.ts';
+export { configJsonSchema, configJsonSchemaText } from './json-schema.ts';

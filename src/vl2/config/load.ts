@@ -437,3 +437,26 @@ function readdirNames(d: string): string[] {
     .filter((f) => EXTENSIONS.some((x) => f.endsWith(x)) && !f.endsWith('.schema.json'))
     .map((f) => f.replace(/\.(ya?ml|json)$/, ''));
 }
+
+// ---- for the command-line feed ----
+
+/** A command of a config file as the emu command line feeds it (src/vl2/feed.ts's FeedCommand). */
+export interface FeedConfigCommand extends DocumentCommand {
+  mode: 'json';
+  /** `file:line:column` of the entry that produced the command, and its template frames. */
+  origin: string;
+}
+
+/**
+ * Finds (findConfig), loads and validates a config file and returns its commands, each with its
+ * origin for messages. This is the shape the in-order feed's ConfigExpander takes.
+ */
+export function expandConfigFile(nameOrPath: string, variables: Readonly<Record<string, VariableInput>> = {}, options: LoadOptions = {}): { commands: FeedConfigCommand[]; loaded: LoadedConfig } {
+  const loaded = loadConfig(findConfig(nameOrPath), variables, options);
+  const commands = configCommands(loaded).map((c) => {
+    const s = c.source;
+    const origin = s ? [`${s.file}:${s.line}:${s.column}`, ...s.context].join(': ') : nameOrPath;
+    return { execute: c.execute, arguments: c.arguments, mode: 'json' as const, origin };
+  });
+  return { commands, loaded };
+}
