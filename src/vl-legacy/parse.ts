@@ -125,8 +125,20 @@ function uuidValid(s: string): boolean {
   return /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/.test(s);
 }
 
-const DISPLAY_TYPES = ['default', 'none', 'gtk', 'sdl', 'egl-headless', 'curses', 'cocoa', 'spice-app', 'dbus'];
-const DISPLAY_BASE_MEMBERS = ['type', 'full-screen', 'window-close', 'show-cursor', 'gl'];
+/** QAPI DisplayOptions (7.2): the union's members per type, beyond the base ones. */
+const DISPLAY_MEMBERS: Record<string, readonly string[]> = {
+  default: [],
+  none: [],
+  gtk: ['grab-on-hover', 'zoom-to-fit', 'show-tabs', 'show-menubar'],
+  sdl: ['grab-mod'],
+  'egl-headless': ['rendernode'],
+  curses: ['charset'],
+  cocoa: ['left-command-key', 'full-grab', 'swap-opt-cmd', 'zoom-to-fit'],
+  'spice-app': [],
+  dbus: ['rendernode', 'addr', 'p2p', 'audiodev'],
+};
+const DISPLAY_BOOLS = ['full-screen', 'window-close', 'show-cursor'];
+const DISPLAY_GL = ['off', 'on', 'core', 'es'];
 
 function toRecord(o: QemuOpts, loc: Loc): OptsRecord {
   const opts: Record<string, string> = Object.create(null);
@@ -302,7 +314,9 @@ function monitorParse(st: State, arg: string, mode: 'readline' | 'control', pret
   try {
     m = st.lists.mon.create(label);
   } catch (e) {
-    throw asLegacy(e, loc);
+    // QEMU creates this with &error_fatal, which drops hint lines.
+    if (e instanceof QemuOptsError) throw new LegacyError(e.message, loc);
+    throw e;
   }
   st.remember(m, loc);
   m.set('mode', mode);
@@ -368,13 +382,22 @@ function parseDisplay(st: State, arg: string, loc: Loc): void {
   const { dict } = st.keyval(arg, 'type', loc);
   const type = dict.type;
   if (type === undefined) throw new LegacyError("Parameter 'type' is missing", loc);
-  if (typeof type !== 'string' || !DISPLAY_TYPES.includes(type)) {
+  if (typeof type !== 'string' || !Object.hasOwn(DISPLAY_MEMBERS, type)) {
     throw new LegacyError(`Parameter 'type' does not accept value '${String(type)}'`, loc);
   }
-  if (type === 'none' || type === 'default') {
-    for (const k of Object.keys(dict)) {
-      if (!DISPLAY_BASE_MEMBERS.includes(k)) throw new LegacyError(`Parameter '${k}' is unexpected`, loc);
+  // The QAPI visitor checks the base members in order, then refuses what is left over.
+  for (const k of DISPLAY_BOOLS) {
+    const v = dict[k];
+    if (v !== undefined && !['on', 'yes', 'true', 'y', 'off', 'no', 'false', 'n'].includes(String(v))) {
+      throw new LegacyError(`Parameter '${k}' expects 'on' or 'off'`, loc);
     }
+  }
+  if (dict.gl !== undefined && !DISPLAY_GL.includes(String(dict.gl))) {
+    throw new LegacyError(`Parameter 'gl' does not accept value '${String(dict.gl)}'`, loc);
+  }
+  const allowed = ['type', 'gl', ...DISPLAY_BOOLS, ...DISPLAY_MEMBERS[type]];
+  for (const k of Object.keys(dict)) {
+    if (!allowed.includes(k)) throw new LegacyError(`Parameter '${k}' is unexpected`, loc);
   }
   st.result.display = { args: dict, loc };
 }

@@ -183,6 +183,9 @@ t.test('monitors: -monitor, -qmp, -qmp-pretty, -mon', async (t) => {
     "emu-legacy: -qmp unix:/tmp/q.sock,server=on,wait=off,bogus=1: Invalid parameter 'bogus'\n" +
       'emu-legacy: -qmp unix:/tmp/q.sock,server=on,wait=off,bogus=1: parse error: unix:/tmp/q.sock,server=on,wait=off,bogus=1\n',
   );
+  // created with &error_fatal in QEMU: no hint line
+  t.equal(err(['-qmp', 'chardev:']), "emu-legacy: -qmp chardev:: Parameter 'id' expects an identifier\n");
+  t.equal(err(['-qmp', 'chardev:c0', '-qmp', 'chardev:c0']), "emu-legacy: -qmp chardev:c0: Duplicate ID 'c0' for mon\n");
   t.equal(err(['-chardev', 'null,id=compat_monitor0', '-qmp', 'stdio']),
     "emu-legacy: -qmp stdio: Duplicate ID 'compat_monitor0' for chardev\nemu-legacy: -qmp stdio: parse error: stdio\n");
 });
@@ -195,6 +198,10 @@ t.test('-serial, -display, -nographic, flags', async (t) => {
   t.same(plain(p.action), { reboot: 'shutdown', shutdown: 'pause' });
   t.equal(err(['-display', 'bogus']), "emu-legacy: -display bogus: Parameter 'type' does not accept value 'bogus'\n");
   t.equal(err(['-display', 'none,x=1']), "emu-legacy: -display none,x=1: Parameter 'x' is unexpected\n");
+  t.equal(err(['-display', 'none,gl=maybe']), "emu-legacy: -display none,gl=maybe: Parameter 'gl' does not accept value 'maybe'\n");
+  t.equal(err(['-display', 'none,full-screen=x']), "emu-legacy: -display none,full-screen=x: Parameter 'full-screen' expects 'on' or 'off'\n");
+  t.equal(err(['-display', 'gtk,zoom-to-fit=on,x=1']), "emu-legacy: -display gtk,zoom-to-fit=on,x=1: Parameter 'x' is unexpected\n");
+  t.equal(err(['-display', 'curses,charset=CP437']), '');
   const g = P(['-nographic']);
   t.same([g.nographic, plain(g.display?.args), g.machine.graphics], [true, { type: 'none' }, 'off']);
   t.same([P(['--print-config']).printConfig, P(['--print-commands']).printCommands], [true, true]);
