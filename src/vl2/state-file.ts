@@ -141,6 +141,9 @@ export class StateFileWriter {
         try {
           await writeFileDurable(this.path, text, f && f.write === this.writes ? { fault: f.step } : {});
         } catch (e) {
+          // The generation is used up even so: a failure after the rename may have left it on disk,
+          // and a number must never name two different documents.
+          this.generation = generation;
           const err = new QmpError(`Failed to save the state file '${this.path}': ${(e as Error).message}`);
           for (const w of waiters) w.reject(err);
           continue;
