@@ -152,6 +152,8 @@ export abstract class Chardev {
   private pending: Uint8Array[] = [];
   private inputHeld = true;
   private pumping = false;
+  /** The frontend has had 'opened' for the present connection. */
+  private toldOpen = false;
   private opening: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
 
@@ -249,6 +251,7 @@ export abstract class Chardev {
   attach(frontend: ChardevFrontend): FrontendLink {
     if (this.fe) throw inUseError(this.id);
     this.fe = frontend;
+    this.toldOpen = false;
     const link: FrontendLink = {
       chardev: this,
       write: (data) => this.write(data),
@@ -264,8 +267,9 @@ export abstract class Chardev {
     };
     // After the caller holds its link, as QEMU tells a late frontend the device is already open.
     queueMicrotask(() => {
-      if (this.fe === frontend && this.connected) frontend.event?.('opened');
-      if (this.fe === frontend) this.pump();
+      if (this.fe !== frontend) return;
+      if (this.connected) this.emitEvent('opened');
+      this.pump();
     });
     return link;
   }
@@ -283,6 +287,7 @@ export abstract class Chardev {
 
   /** Called once open() succeeded; a source that is always connected says so here. */
   protected afterOpen(): void {
+    if (this.connected) this.emitEvent('opened');
     this.pump();
   }
 
@@ -298,8 +303,17 @@ export abstract class Chardev {
     this.pump();
   }
 
+  /** Sends an event to the frontend; 'opened' at most once per connection. */
   protected emitEvent(event: ChardevEvent): void {
-    this.fe?.event?.(event);
+    const fe = this.fe;
+    if (!fe) return;
+    if (event === 'opened') {
+      if (this.toldOpen) return;
+      this.toldOpen = true;
+    } else if (event === 'closed') {
+      this.toldOpen = false;
+    }
+    fe.event?.(event);
   }
 
   /** True while the host source should stay paused (new sources start in this state). */
