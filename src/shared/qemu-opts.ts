@@ -85,9 +85,9 @@ function parseNumber(name: string, value: string): bigint {
   throw new QemuOptsError(`Parameter '${name}' expects a number`);
 }
 
-function parseSizeOpt(name: string, value: string): bigint {
+function parseSizeOpt(name: string, value: string, onWarning?: (w: QemuOptsWarning) => void): bigint {
   try {
-    return parseSizeBig(value);
+    return parseSizeBig(value, onWarning ? { onWarning: (message) => onWarning({ message }) } : {});
   } catch (e) {
     if (!(e instanceof SizeError)) throw e;
     const { message, hint } = sizeOptionError(name, value, e);
@@ -204,14 +204,17 @@ export class QemuOpts {
     return s === undefined ? def : parseSizeOpt(name, s);
   }
 
-  /** Appends an option after validating it against the list (qemu_opt_set). */
-  set(name: string, value: string): void {
+  /**
+   * Appends an option after validating it against the list (qemu_opt_set). onWarning receives
+   * QEMU's deprecation warning for a hex size with a suffix.
+   */
+  set(name: string, value: string, onWarning?: (w: QemuOptsWarning) => void): void {
     const desc = this.desc(name);
     if (!desc && this.list.spec.desc.length > 0) throw new QemuOptsError(`Invalid parameter '${name}'`);
     const opt: QemuOpt = { name, str: value };
     if (desc?.type === 'bool') opt.value = parseBool(name, value);
     else if (desc?.type === 'number') opt.value = parseNumber(name, value);
-    else if (desc?.type === 'size') opt.value = parseSizeOpt(name, value);
+    else if (desc?.type === 'size') opt.value = parseSizeOpt(name, value, onWarning);
     this.opts.push(opt);
   }
 
@@ -329,7 +332,7 @@ export class QemuOptsList {
           return h;
         }
         if (p.name === 'id') continue;
-        opts.set(p.name, p.value);
+        opts.set(p.name, p.value, options.onWarning);
       }
     } catch (e) {
       opts.opts.splice(before);

@@ -116,6 +116,13 @@ t.test('validation against the description', async (t) => {
   t.equal(l().parse('', { permitAbbrev: true }).get('size'), undefined);
 });
 
+t.test('a hex size with a suffix is accepted with a warning', async (t) => {
+  const warnings: QemuOptsWarning[] = [];
+  const o = new QemuOptsList(memory).parse('0x10M', { permitAbbrev: true, onWarning: (w) => warnings.push(w) });
+  t.equal(o.getSize('size'), 16n * 1024n * 1024n);
+  t.same(warnings, [{ message: 'Using a multiplier suffix on hex numbers is deprecated: 0x10M' }]);
+});
+
 t.test('booleans', async (t) => {
   for (const v of ['on', 'yes', 'true', 'y']) t.equal(parseBool('read-only', v), true, v);
   for (const v of ['off', 'no', 'false', 'n']) t.equal(parseBool('read-only', v), false, v);

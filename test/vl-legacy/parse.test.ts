@@ -69,6 +69,7 @@ t.test('-m: QemuOpts merge_lists, sizes checked at parse time (catalogue 15, 16)
   t.equal(err(['-m', '512,id=x']), "emu-legacy: -m 512,id=x: Invalid parameter 'id'\n");
   t.equal(err(['-m', '512,bogus=1']), "emu-legacy: -m 512,bogus=1: Invalid parameter 'bogus'\n");
   t.equal(err(['-m', '1.5G']), '');
+  t.equal(err(['-m', '0x10M']), 'emu-legacy: -m 0x10M: warning: Using a multiplier suffix on hex numbers is deprecated: 0x10M\n');
   t.equal(err(['-m', '0']), '');
   t.equal(err(['-m', '64K']), '');
 });
