@@ -85,6 +85,8 @@ class Generator {
           (o.properties as Record<string, JsonSchema>)[r.discriminator] = { const: v };
           return o;
         });
+        // When the discriminator is itself a template value, the branch is unknown until expansion.
+        variants.push({ type: 'object', properties: { [r.discriminator]: ref(VAR) }, required: [r.discriminator] });
         return describe({ oneOf: variants }, r.doc);
       }
       case 'alternate':
