@@ -248,8 +248,14 @@ async function measure(t: Target): Promise<Record<string, number[]>> {
   return r;
 }
 
+// The least any Node.js program needs to greet: a bare unix-socket server answering every byte
+// chunk with an empty return. Separates Node's own start-up from emu's.
+const NODE_FLOOR = `const net=require('net');net.createServer(s=>{s.write('{"QMP": {"version": {}, "capabilities": []}}\\r\\n');` +
+  `s.on('data',d=>{for(const c of d)if(c===125)s.write('{"return": {}}\\r\\n')})}).listen(process.argv[1])`;
+
 async function main(): Promise<void> {
   const bundle = await bundleEmu();
+  const floor: Target = { name: 'node-floor', argv: (sock) => [process.execPath, '-e', NODE_FLOOR, sock], multiSockets: false };
   const targets: Target[] = [{
     name: 'emu',
     argv: (sock) => [process.execPath, bundle, '--qmp-socket', sock, '-S'],
@@ -268,6 +274,9 @@ async function main(): Promise<void> {
     // Interleave the emulators run by run would be fairer on a noisy box, but each measurement
     // spawns fresh processes anyway; run emu then QEMU back to back.
     for (const t of targets) results[t.name] = await measure(t);
+    const fl: number[] = [];
+    for (let i = 0; i < STARTUP_RUNS; i++) fl.push((await startup(floor)).greeting);
+    results.floor = { greeting: fl };
   } finally {
     removeBundle(bundle);
   }
@@ -292,6 +301,8 @@ async function main(): Promise<void> {
     }
     out.push(line);
   }
+  out.push('');
+  out.push(`Node.js floor (a bare Node unix-socket server): spawn → greeting ${median(results.floor.greeting).toFixed(1)} ms ${range(results.floor.greeting)}`);
   process.stdout.write(out.join('\n') + '\n');
   if (JSON_OUT) fs.writeFileSync(JSON_OUT, JSON.stringify({ N, RUNS, STARTUP_RUNS, results }, null, 2));
 }

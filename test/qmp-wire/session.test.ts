@@ -348,3 +348,21 @@ t.test('client: errors, timeouts, events before replies', async (t) => {
   t.equal((await it.next()).value?.event, 'X1');
   await it.return?.();
 });
+
+t.test('stdio transport over a pair of streams', async (t) => {
+  const { PassThrough } = await import('node:stream');
+  const { attachStdio } = await import('../../src/qmp/server/transports.ts');
+  const input = new PassThrough();
+  const output = new PassThrough();
+  let text = '';
+  output.on('data', (d: Buffer) => { text += d.toString('latin1'); });
+  const l = attachStdio(createTestEngine(), { input, output }, { suspended: true });
+  t.teardown(() => l.close());
+  input.write('{"execute":"qmp_capabilities"}{"execute":"echo","arguments":{"x":1},"id":1}');
+  await new Promise((r) => setTimeout(r, 50));
+  t.equal(text, '', 'suspended: silent');
+  l.resume();
+  const deadline = Date.now() + 5000;
+  while (text.split('\r\n').length < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  t.equal(text, `${GREETING}\r\n{"return": {}}\r\n{"return": {"x": 1}, "id": 1}\r\n`);
+});

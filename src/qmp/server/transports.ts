@@ -56,7 +56,8 @@ export class QmpSessions {
     const sink: SessionSink = {
       send(messages) {
         if (output.destroyed || !output.writable) return;
-        const ok = output.write(messages.length === 1 ? messages[0] + '\r\n' : messages.join('\r\n') + '\r\n');
+        // The encoder emits ASCII only, so latin1 is exact and skips UTF-8 encoding.
+        const ok = output.write(messages.length === 1 ? messages[0] + '\r\n' : messages.join('\r\n') + '\r\n', 'latin1');
         if (!ok) {
           setPause('drain', true);
           output.once('drain', () => setPause('drain', false));

@@ -63,6 +63,18 @@ export function formatNumber(n: number): string {
   return formatDouble(n);
 }
 
+// Member names repeat endlessly (every reply has "return", every status "running"...): keep their
+// encodings.
+const keyCache = new Map<string, string>();
+function encodeKey(k: string): string {
+  let e = keyCache.get(k);
+  if (e === undefined) {
+    e = encodeString(k);
+    if (keyCache.size < 4096) keyCache.set(k, e);
+  }
+  return e;
+}
+
 export function encodeJson(v: unknown): string {
   switch (typeof v) {
     case 'string': return encodeString(v);
@@ -89,7 +101,7 @@ export function encodeJson(v: unknown): string {
         if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
         const item = (v as Record<string, unknown>)[k];
         if (item === undefined || typeof item === 'function' || typeof item === 'symbol') continue;
-        out += (first ? '' : ', ') + encodeString(k) + ': ' + encodeJson(item);
+        out += (first ? '' : ', ') + encodeKey(k) + ': ' + encodeJson(item);
         first = false;
       }
       return out + '}';
