@@ -7,6 +7,7 @@
 import net from 'node:net';
 import { QmpError, type QmpErrorClass } from '../shared/errors.ts';
 import type { QmpEvent } from './engine.ts';
+import { encodeJson } from './wire/encode.ts';
 
 export type { QmpEvent };
 
@@ -138,7 +139,14 @@ export class QmpClient {
         reject(new QmpClientError(`QMP command '${command}' got no reply within ${timeoutMs} ms`));
       }, timeoutMs);
       this.pending.set(id, p);
-      this.sock.write(JSON.stringify(msg));
+      let text: string;
+      try {
+        text = JSON.stringify(msg);
+      } catch {
+        // bigint arguments (exact 64-bit values) are beyond JSON.stringify.
+        text = encodeJson(msg);
+      }
+      this.sock.write(text);
     });
   }
 

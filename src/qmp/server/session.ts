@@ -32,6 +32,7 @@ let nextSessionId = 1;
 
 type Slot = { line: string | undefined };
 
+const SUSPENDED_INPUT_MAX = 1 << 20;
 const NEGOTIATION_DESC = "Expecting capabilities negotiation with 'qmp_capabilities'";
 const ALREADY_NEGOTIATED_DESC = 'Capabilities negotiation is already complete, command ignored';
 
@@ -85,6 +86,7 @@ export class QmpSession {
   private flushScheduled = false;
   private inputPaused = false;
   private pendingInput: Buffer[] = [];
+  private pendingBytes = 0;
   private unsubscribe: (() => void) | undefined;
 
   constructor(engine: QmpEngine, sink: SessionSink, opts: QmpSessionOptions) {
@@ -119,6 +121,7 @@ export class QmpSession {
     this.greet();
     const pending = this.pendingInput;
     this.pendingInput = [];
+    this.pendingBytes = 0;
     for (const chunk of pending) this.streamer.feed(chunk);
     this.checkWindow();
   }
@@ -128,6 +131,12 @@ export class QmpSession {
     if (this.closedFlag) return;
     if (this.suspended || !this.started) {
       this.pendingInput.push(chunk);
+      this.pendingBytes += chunk.length;
+      // Nothing is processed before the greeting; stop reading rather than buffer without bound.
+      if (this.pendingBytes > SUSPENDED_INPUT_MAX && !this.inputPaused) {
+        this.inputPaused = true;
+        this.sink.pauseInput?.();
+      }
       return;
     }
     this.streamer.feed(chunk);
