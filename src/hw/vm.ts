@@ -8,6 +8,7 @@ import type { Phase, RunState } from '../qmp/phases.ts';
 import type { InputMode, Validator } from '../qmp/schema/validate.ts';
 import type { MachineSetArg, SmpConfiguration } from '../qmp/generated/schema-types.ts';
 import { BlockGraph } from './block/nodes.ts';
+import { type Chardev, type ChardevBackend, type ChardevHost, createChardev, RingbufChardev } from './chardev/index.ts';
 import { buildVirtDtb } from './fdt/virt.ts';
 import { type MachineDocument, machineDocument } from './machine/document.ts';
 import { behaviours, createTypeRegistry } from './devices/index.ts';
@@ -27,23 +28,13 @@ export interface Actions {
   reboot: 'reset' | 'shutdown';
 }
 
-/** The host side of a chardev, opened by a ChardevOpener (src/hw/chardev). */
-export interface ChardevHandle {
-  /** QEMU's query-chardev `filename` for this backend. */
-  describe(): string;
-  close(): void;
-  ringbufWrite?(data: Uint8Array): void;
-  ringbufRead?(size: number): Uint8Array;
-}
-
-export type ChardevOpener = (id: string, backend: Record<string, unknown>) => ChardevHandle;
-
 export interface ChardevEntry {
   id: string;
   backend: Record<string, unknown>;
   /** Who uses it: a device path, or 'monitor'. */
   user: string | undefined;
-  handle: ChardevHandle | undefined;
+  /** The host side; absent when chardevs are configuration only (emu --check). */
+  chardev: Chardev | undefined;
 }
 
 export type EventSink = (event: string, data?: Record<string, unknown>) => void;
@@ -339,49 +330,59 @@ export class VirtualMachine implements DeviceServices {
 
   // ---- chardevs ----
 
-  /** Opens host resources through this hook; unset (e.g. --check), chardevs are configuration only. */
-  chardevOpener: ChardevOpener | undefined;
+  /** How chardevs reach the host; undefined (emu --check, tests) keeps them configuration only. */
+  chardevHost: ChardevHost | undefined;
 
-  addChardev(id: string, backend: Record<string, unknown>): void {
+  async addChardev(id: string, backend: Record<string, unknown>): Promise<void> {
+    let chardev: Chardev | undefined;
     if (backend.type === 'mux') {
       const target = (backend.data as { chardev: string }).chardev;
       if (!this.chardevs.has(target)) throw new QmpError(`chardev "${target}" not found`);
     }
-    const handle = this.chardevOpener?.(id, backend);
-    this.chardevs.set(id, { id, backend, user: undefined, handle });
+    if (this.chardevHost) {
+      chardev = createChardev(id, backend as unknown as ChardevBackend, {
+        ...this.chardevHost, lookup: (x) => this.chardevs.get(x)?.chardev,
+      });
+      await chardev.open();
+    }
+    this.chardevs.set(id, { id, backend, user: undefined, chardev });
     this.root.children.get('chardevs')!.addChild(id, new QomObject({ name: `chardev-${backend.type as string}`, doc: '' }));
   }
 
-  removeChardev(id: string): void {
+  async removeChardev(id: string): Promise<void> {
     const c = this.chardevs.get(id);
     if (!c) throw new QmpError(`Chardev '${id}' not found`);
     if (c.user !== undefined) throw new QmpError(`Chardev '${id}' is busy`);
-    c.handle?.close();
     this.chardevs.delete(id);
     const chardevs = this.root.children.get('chardevs')!;
     chardevs.removeChild(chardevs.children.get(id)!);
+    await c.chardev?.close();
   }
 
   describeChardev(c: ChardevEntry): string {
-    return c.handle?.describe() ?? String(c.backend.type);
+    return c.chardev?.describe() ?? String(c.backend.type);
   }
 
-  private ringbuf(id: string): ChardevHandle {
+  private ringbuf(id: string): RingbufChardev {
     const c = this.chardevs.get(id);
     if (!c) throw new QmpError(`Device '${id}' not found`, 'DeviceNotFound');
-    if (c.backend.type !== 'ringbuf' && c.backend.type !== 'memory') throw new QmpError(`${id} is not a ringbuf device`);
-    if (!c.handle?.ringbufRead || !c.handle.ringbufWrite) throw new QmpError(`Chardev '${id}' is not open`);
-    return c.handle;
+    if (!(c.chardev instanceof RingbufChardev)) {
+      if (c.backend.type === 'ringbuf' || c.backend.type === 'memory') throw new QmpError(`Chardev '${id}' is not open`);
+      throw new QmpError(`${id} is not a ringbuf device`);
+    }
+    return c.chardev;
   }
 
   ringbufWrite(id: string, data: string, format: 'utf8' | 'base64'): void {
-    this.ringbuf(id).ringbufWrite!(format === 'base64' ? Buffer.from(data, 'base64') : Buffer.from(data, 'utf8'));
+    this.ringbuf(id).qmpWrite(data, format);
   }
 
   ringbufRead(id: string, size: number, format: 'utf8' | 'base64'): string {
-    if (size < 0) throw new QmpError('size must be greater than zero');
-    const bytes = Buffer.from(this.ringbuf(id).ringbufRead!(size));
-    return format === 'base64' ? bytes.toString('base64') : bytes.toString('utf8');
+    return this.ringbuf(id).qmpRead(size, format);
+  }
+
+  async closeChardevs(): Promise<void> {
+    await Promise.all([...this.chardevs.values()].map((c) => c.chardev?.close()));
   }
 
   // ---- DeviceServices ----

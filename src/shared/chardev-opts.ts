@@ -19,6 +19,7 @@ const KEYS: Record<string, string[]> = {
   socket: ['path', 'host', 'port', 'to', 'ipv4', 'ipv6', 'server', 'wait', 'nodelay', 'telnet', 'reconnect', 'abstract', 'tight'],
   ringbuf: ['size'],
   memory: ['size'],
+  pipe: ['path'],
 };
 
 function bool(opts: Record<string, string>, key: string): boolean | undefined {
@@ -58,6 +59,10 @@ export function chardevFromOpts(backendName: string, opts: Record<string, string
     case 'ringbuf':
     case 'memory':
       data = defined({ ...common, size: opts.size === undefined ? undefined : Number(parseSizeBig(opts.size)) });
+      break;
+    case 'pipe':
+      if (opts.path === undefined) throw new QmpError('chardev: pipe: no device path given');
+      data = { ...common, device: opts.path };
       break;
     case 'socket': {
       const path = opts.path;

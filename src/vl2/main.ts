@@ -77,6 +77,8 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write('emu: the configuration is valid\n');
     return;
   }
+  // From here on chardevs reach the host (sockets, files, stdio).
+  vm.chardevHost = {};
   let monitors: QmpListener[] = [];
   try {
     monitors = await openMonitors(dispatcher, opts.monitors);
@@ -89,6 +91,7 @@ async function main(argv: string[]): Promise<void> {
     if (exiting) return;
     exiting = true;
     await Promise.all(monitors.map((m) => m.close()));
+    await vm.closeChardevs();
     vm.blocks.closeAll();
     lock?.release();
     process.exit(code);

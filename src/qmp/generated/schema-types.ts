@@ -114,11 +114,12 @@ export type ChardevBackend =
   | (ChardevBackendBase & { "type": "file" } & ChardevFileWrapper)
   | (ChardevBackendBase & { "type": "stdio" } & ChardevStdioWrapper)
   | (ChardevBackendBase & { "type": "socket" } & ChardevSocketWrapper)
+  | (ChardevBackendBase & { "type": "pipe" } & ChardevHostdevWrapper)
   | (ChardevBackendBase & { "type": "ringbuf" } & ChardevRingbufWrapper)
   | (ChardevBackendBase & { "type": "memory" } & ChardevRingbufWrapper)
   | (ChardevBackendBase & { "type": "mux" } & ChardevMuxWrapper);
 
-export type ChardevBackendKind = "null" | "file" | "stdio" | "socket" | "ringbuf" | "memory" | "mux";
+export type ChardevBackendKind = "null" | "file" | "stdio" | "socket" | "pipe" | "ringbuf" | "memory" | "mux";
 
 export interface ChardevCommon {
   "logfile"?: string;
@@ -139,6 +140,16 @@ export interface ChardevFile {
 
 export interface ChardevFileWrapper {
   "data": ChardevFile;
+}
+
+export interface ChardevHostdev {
+  "logfile"?: string;
+  "logappend"?: boolean;
+  "device": string;
+}
+
+export interface ChardevHostdevWrapper {
+  "data": ChardevHostdev;
 }
 
 export interface ChardevInfo {
