@@ -58,3 +58,18 @@ run_in_mode_return:
     .data
     .align 3
 saved_sp: .dword 0
+
+    .text
+    .globl m_vectors
+    .align 8
+m_vectors:
+    .option push
+    .option norvc
+    .irp n,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
+    j vec\n
+    .endr
+    .irp n,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
+vec\n: csrwi mscratch, \n
+    j m_trap_entry
+    .endr
+    .option pop

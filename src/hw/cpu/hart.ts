@@ -103,6 +103,8 @@ export class Hart {
   /** Fetch page cache: virtual page start and RAM byte offset of that page. */
   private fvp = NaN;
   private fbase = 0;
+  /** Set by stores that reach the bus (not plain RAM): the exec loop then ends its chunk. */
+  private deviceWritten = false;
   /** High word of the last 64-bit load. */
   private ldHi = 0;
 
@@ -299,7 +301,10 @@ export class Hart {
                 case 3: this.store64(lo, hi, x[rs2], x[rs2 + 1]); break;
                 default: this.raise(EXC.illegal, insn, 0);
               }
-              pc += ilen; break;
+              pc += ilen;
+              // a device register was written: end the chunk so a raised interrupt is taken now
+              if (this.deviceWritten) { this.deviceWritten = false; n = i; }
+              break;
             }
             case 0x13: { // op-imm
               const imm = insn >> 20, al = x[rs1], ah = x[rs1 + 1];
@@ -687,7 +692,7 @@ export class Hart {
         const mode = hi >>> 28;
         if (mode !== 0 && mode !== 8 && mode !== 9) return; // unsupported mode: the write has no effect
         // ASID is 16 bits; PPN 44 bits
-        c[2 * C_SATP] = lo; c[2 * C_SATP + 1] = hi & 0xf0fffff | 0;
+        c[2 * C_SATP] = lo; c[2 * C_SATP + 1] = hi; // 16-bit ASID and 44-bit PPN: every bit is kept
         this.flushTlb();
         this.updateXlate();
         return;
@@ -911,6 +916,7 @@ export class Hart {
     }
   }
   physWrite(pa: number, size: number, vl: number, vh: number, lo: number, hi: number): void {
+    this.deviceWritten = true;
     try {
       if (size === 8) {
         this.bus.write(pa, 4, vl >>> 0);

@@ -23,8 +23,6 @@ export class Clint implements MmioDevice {
   private readonly msip: Uint8Array;
   private readonly cmpLo: Uint32Array;
   private readonly cmpHi: Uint32Array;
-  /** QEMU leaves MTIP low until the first mtimecmp write. */
-  private readonly armed: Uint8Array;
   private offset = 0; // mtime = clock ticks + offset (mtime is writable)
 
   constructor(private readonly harts: ClintHart[], readonly clock: VirtualClock = new VirtualClock()) {
@@ -32,12 +30,12 @@ export class Clint implements MmioDevice {
     this.msip = new Uint8Array(n);
     this.cmpLo = new Uint32Array(n);
     this.cmpHi = new Uint32Array(n);
-    this.armed = new Uint8Array(n);
   }
 
   reset(): void {
-    this.msip.fill(0); this.cmpLo.fill(0); this.cmpHi.fill(0); this.armed.fill(0);
-    for (const h of this.harts) { h.setIrq(3, false); h.setIrq(7, false); }
+    this.msip.fill(0); this.cmpLo.fill(0); this.cmpHi.fill(0);
+    for (const h of this.harts) h.setIrq(3, false);
+    this.update(); // mtimecmp = 0 <= mtime: MTIP is pending from reset, as on QEMU
   }
 
   /** Current mtime (10 MHz ticks) as a number (exact below 2^53, i.e. for ~28 years). */
@@ -51,20 +49,21 @@ export class Clint implements MmioDevice {
   update(): void {
     const now = this.mtime();
     for (let h = 0; h < this.harts.length; h++) {
-      if (this.armed[h]) this.harts[h].setIrq(7, now >= this.cmp(h));
+      this.harts[h].setIrq(7, now >= this.cmp(h));
     }
   }
 
-  /** Milliseconds until the earliest armed, not-yet-expired mtimecmp, or Infinity. */
+  /** Milliseconds until the earliest future mtimecmp deadline, or Infinity. */
   msUntilNextDeadline(): number {
     const now = this.mtime();
     let best = Infinity;
     for (let h = 0; h < this.harts.length; h++) {
-      if (!this.armed[h]) continue;
       const d = this.cmp(h) - now;
-      if (d < best) best = d;
+      // a passed deadline already holds MTIP high; if that did not wake the hart, only
+      // something else (a CSR write, another interrupt) can, so it is not a wake-up time
+      if (d > 0 && d < best) best = d;
     }
-    return best === Infinity ? Infinity : Math.max(0, best / (TIMEBASE_HZ / 1000));
+    return best === Infinity ? Infinity : best / (TIMEBASE_HZ / 1000);
   }
 
   read(offset: number, size: 1 | 2 | 4): number {
@@ -105,7 +104,6 @@ export class Clint implements MmioDevice {
     const h = (offset - 0x4000) >> 3;
     if (h >= n) return;
     if (offset & 4) this.cmpHi[h] = value; else this.cmpLo[h] = value;
-    this.armed[h] = 1;
     this.harts[h].setIrq(7, this.mtime() >= this.cmp(h));
   }
 }

@@ -117,8 +117,13 @@ export class Uart16550 implements MmioDevice {
       case 0:
         if (this.lcr & LCR_DLAB) { this.dll = value; return; }
         if (this.mcr & MCR_LOOP) {
-          this.hostQueue.unshift(value);
-          this.refill();
+          // looped back into the receiver, which overruns when full (host input never does:
+          // it waits in hostQueue, like a chardev that is not ready to be read)
+          // (without the FIFO the holding register is overwritten, with it the byte is lost)
+          if (this.rx.length >= ((this.fcr & 1) ? FIFO_SIZE : 1)) {
+            this.lsrErr |= LSR_OE;
+            if (!(this.fcr & 1)) this.rx[0] = value;
+          } else this.rx.push(value);
         } else if (this.backend) {
           this.one[0] = value;
           this.backend.write(this.one);
