@@ -89,7 +89,8 @@ t.test('backing chains: relative and absolute names, backing_fmt raw and qcow2, 
   t.equal(expect[3 * MiB + 99], fs.readFileSync(base)[3 * MiB + 99], 'partial cluster kept backing bytes');
 
   fs.rmSync(base);
-  t.throws(() => openImage({ filename: top }), { message: `Could not open backing file: Could not open backing file: Could not open '${base}': No such file or directory` });
+  // Relative names join textually, as QEMU shows them.
+  t.throws(() => openImage({ filename: top }), { message: `Could not open backing file: Could not open backing file: Could not open '${sub}/../base.raw': No such file or directory` });
 });
 
 t.test('emu-written images pass qemu-img check and compare', needsQemuImg, async (t) => {
@@ -108,8 +109,8 @@ t.test('emu-written images pass qemu-img check and compare', needsQemuImg, async
     const shadow = Buffer.alloc(size);
     const next = rng(label.length * 977);
     const d = openImage({ filename: img, format: 'qcow2' }).driver;
-    for (let i = 0; i < 300; i++) {
-      const len = 1 + Math.floor(next() * (next() < 0.2 ? 300000 : 9000));
+    for (let i = 0; i < 200; i++) {
+      const len = 1 + Math.floor(next() * (next() < 0.2 ? 200000 : 9000));
       const off = Math.floor(next() * (size - len));
       const data = randomBytes(next, len);
       d.write(off, data);
@@ -137,9 +138,15 @@ t.test('unsupported images are refused, never misread', needsQemuImg, async (t) 
   t.throws(() => c.driver.read(0, new Uint8Array(512)), /uses compressed clusters/);
   c.driver.close();
 
-  const enc = path.join(dir, 'enc.qcow2');
-  ok(t, qemuImg('create', '-q', '--object', 'secret,id=s0,data=abc', '-f', 'qcow2', '-o', 'encrypt.format=luks,encrypt.key-secret=s0,encrypt.iter-time=10', enc, '1M'), 'create encrypted');
-  t.throws(() => openImage({ filename: enc }), { message: `Could not open '${enc}': the image is encrypted (qcow2 crypt_method luks); emu does not support encrypted images` });
+  // The header field is all emu looks at; patching it spares QEMU's slow LUKS key setup.
+  for (const [method, name] of [[1, 'aes'], [2, 'luks']] as const) {
+    const enc = path.join(dir, `enc${method}.qcow2`);
+    fs.copyFileSync(src, enc);
+    const fd = fs.openSync(enc, 'r+');
+    fs.writeSync(fd, new Uint8Array([0, 0, 0, method]), 0, 4, 32);
+    fs.closeSync(fd);
+    t.throws(() => openImage({ filename: enc }), { message: `Could not open '${enc}': the image is encrypted (qcow2 crypt_method ${name}); emu does not support encrypted images` });
+  }
 
   const ext = path.join(dir, 'ext.qcow2');
   ok(t, qemuImg('create', '-q', '-f', 'qcow2', '-o', 'extended_l2=on', ext, '1M'), 'create extended L2');

@@ -53,7 +53,7 @@ for (const c of cases) {
         t.fail(`${label}: first difference at byte ${i} (seed ${c.seed})`);
       } else t.pass(label);
     };
-    for (let round = 0; round < 4; round++) {
+    for (let round = 0; round < 3; round++) {
       for (let i = 0; i < 120; i++) {
         const r = next();
         const len = 1 + Math.floor(next() * (r < 0.1 ? 200000 : r < 0.5 ? 4096 : 700));
@@ -77,7 +77,7 @@ for (const c of cases) {
       d = open();
       verify(`round ${round}: whole disk matches after close/reopen`);
     }
-    t.throws(() => d.write(c.size - 1, new Uint8Array(2)), /beyond the end/);
+    t.throws(() => d.write(d.size - 1, new Uint8Array(2)), /beyond the end/);
     d.close();
     if (!needsQemuImg.skip) expectOk(t, qemuImg('check', img), 'qemu-img check');
   });
