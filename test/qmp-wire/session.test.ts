@@ -52,6 +52,24 @@ t.test('greeting shape, CRLF, and negotiation errors', async (t) => {
   await expect('{"foo":1,"arguments":[],"id":12}',
     `{"id": 12, "error": {"class": "GenericError", "desc": "QMP input member 'arguments' must be an object"}}`, 'arguments checked before unknown members');
   await expect('[1,2]', '{"error": {"class": "GenericError", "desc": "QMP input must be a JSON object"}}', 'not an object: no id');
+  // Which problem is reported first when there are several (observed on 7.2).
+  await expect('{"foo":1,"execute":3,"id":1}',
+    `{"id": 1, "error": {"class": "GenericError", "desc": "QMP input member 'execute' must be a string"}}`, 'execute first');
+  await expect('{"arguments":[],"execute":5,"id":3}',
+    `{"id": 3, "error": {"class": "GenericError", "desc": "QMP input member 'execute' must be a string"}}`, 'execute before arguments');
+  await expect('{"foo":1,"bar":2,"execute":"x","id":2}',
+    `{"id": 2, "error": {"class": "GenericError", "desc": "QMP input member 'bar' is unexpected"}}`, 'unknown members in sorted order');
+  await expect('{"zzz":1,"aaa":2,"execute":"x","id":2}',
+    `{"id": 2, "error": {"class": "GenericError", "desc": "QMP input member 'aaa' is unexpected"}}`, 'unknown members in sorted order');
+  await expect('{"foo":1,"exec-oob":"x","id":4}',
+    `{"id": 4, "error": {"class": "GenericError", "desc": "QMP input member 'exec-oob' is unexpected"}}`, 'exec-oob before other members');
+  await expect('{"arguments":{},"id":5}', `{"id": 5, "error": {"class": "GenericError", "desc": "QMP input lacks member 'execute'"}}`);
+  await expect('{"execute":"qmp_capabilities","arguments":{"enable":[1]},"id":6}',
+    `{"id": 6, "error": {"class": "GenericError", "desc": "Invalid parameter type for 'enable[0]', expected: string"}}`);
+  await expect('{"execute":"qmp_capabilities","arguments":{"enable":["oob"],"x":1},"id":6}',
+    `{"id": 6, "error": {"class": "GenericError", "desc": "Parameter 'x' is unexpected"}}`);
+  await expect('{"execute":"qmp_capabilities","arguments":{"x":1,"enable":"oob"},"id":6}',
+    `{"id": 6, "error": {"class": "GenericError", "desc": "Invalid parameter type for 'enable', expected: array"}}`, 'declared members before leftovers');
   await expect('{"execute":"qmp_capabilities","id":5}', '{"return": {}, "id": 5}', 'negotiated');
   await expect('{"execute":"qmp_capabilities","id":6}',
     '{"id": 6, "error": {"class": "CommandNotFound", "desc": "Capabilities negotiation is already complete, command ignored"}}', 'second negotiation refused');
@@ -78,6 +96,10 @@ t.test('exec-oob after enabling oob', async (t) => {
   t.equal(await c.line(), '{"id": 8, "error": {"class": "GenericError", "desc": "The command query-status does not support OOB"}}');
   c.send('{"exec-oob":"nonexistent","id":9}');
   t.equal(await c.line(), '{"id": 9, "error": {"class": "CommandNotFound", "desc": "The command nonexistent has not been found"}}');
+  c.send('{"exec-oob":3,"execute":"query-status","id":7}');
+  t.equal(await c.line(), `{"id": 7, "error": {"class": "GenericError", "desc": "QMP input member 'exec-oob' must be a string"}}`);
+  c.send('{"exec-oob":"qmp_capabilities","id":8}');
+  t.equal(await c.line(), '{"id": 8, "error": {"class": "GenericError", "desc": "The command qmp_capabilities does not support OOB"}}');
   c.send('{"execute":"query-status","exec-oob":"oob-ping","id":10}');
   t.equal(await c.line(), `{"id": 10, "error": {"class": "GenericError", "desc": "QMP input member 'execute' clashes with 'exec-oob'"}}`);
   // An OOB command overtakes a slow in-band one.

@@ -235,18 +235,24 @@ export class QmpSession {
     const fail = (desc: string, cls: QmpError['errorClass'] = 'GenericError'): void =>
       this.reply(errorLine(hasId, id, new QmpError(desc, cls)));
 
-    // QEMU's qmp_dispatch_check_obj, in the order observed on 7.2.
+    // QEMU's qmp_dispatch_check_obj, in the order observed on 7.2: 'execute', then 'exec-oob'
+    // (unexpected unless oob was enabled), then 'arguments', then other members in sorted order.
     const execute = v.execute;
     const hasExecute = execute !== undefined;
     const hasOob = v['exec-oob'] !== undefined;
     if (hasExecute && typeof execute !== 'string') return fail("QMP input member 'execute' must be a string");
-    if (hasOob && this.oobEnabled && typeof v['exec-oob'] !== 'string') return fail("QMP input member 'exec-oob' must be a string");
+    if (hasOob) {
+      if (!this.oobEnabled) return fail("QMP input member 'exec-oob' is unexpected");
+      if (typeof v['exec-oob'] !== 'string') return fail("QMP input member 'exec-oob' must be a string");
+    }
     const args = v.arguments;
     if (args !== undefined && !isPlainObject(args)) return fail("QMP input member 'arguments' must be an object");
+    let unexpected: string | undefined;
     for (const k in v) {
-      if (k === 'execute' || k === 'arguments' || k === 'id' || (k === 'exec-oob' && this.oobEnabled)) continue;
-      return fail(`QMP input member '${k}' is unexpected`);
+      if (k === 'execute' || k === 'arguments' || k === 'id' || k === 'exec-oob') continue;
+      if (unexpected === undefined || k < unexpected) unexpected = k;
     }
+    if (unexpected !== undefined) return fail(`QMP input member '${unexpected}' is unexpected`);
     if (!hasExecute && !hasOob) return fail("QMP input lacks member 'execute'");
     if (hasExecute && hasOob) return fail("QMP input member 'execute' clashes with 'exec-oob'");
     const name = (hasExecute ? execute : v['exec-oob']) as string;
@@ -292,18 +298,23 @@ export class QmpSession {
     }
   }
 
-  /** Argument checks of qmp_capabilities, with the texts QEMU's visitor produces. */
+  /**
+   * Argument checks of qmp_capabilities, with the texts QEMU's visitor produces: declared members
+   * first, then leftovers.
+   */
   private checkCapsArgs(args: Record<string, unknown> | undefined): string | undefined {
     if (!args) return undefined;
-    for (const k in args) if (k !== 'enable') return `Parameter '${k}' is unexpected`;
     const enable = args.enable;
-    if (enable === undefined) return undefined;
-    if (!Array.isArray(enable)) return "Invalid parameter type for 'enable', expected: array";
-    for (const cap of enable) {
-      if (typeof cap !== 'string') return "Invalid parameter type for 'null', expected: string";
-      if (cap !== 'oob') return `Parameter 'null' does not accept value '${cap}'`;
-      if (!this.capsOffered.includes(cap)) return "Capability 'oob' not available";
+    if (enable !== undefined) {
+      if (!Array.isArray(enable)) return "Invalid parameter type for 'enable', expected: array";
+      for (let i = 0; i < enable.length; i++) {
+        const cap = enable[i];
+        if (typeof cap !== 'string') return `Invalid parameter type for 'enable[${i}]', expected: string`;
+        if (cap !== 'oob') return `Parameter 'null' does not accept value '${cap}'`;
+        if (!this.capsOffered.includes(cap)) return `Capability '${cap}' not available`;
+      }
     }
+    for (const k in args) if (k !== 'enable') return `Parameter '${k}' is unexpected`;
     return undefined;
   }
 }
