@@ -52,6 +52,7 @@ export interface GuestControl {
   pause(): void;
   resume(): void;
   reset(): void;
+  dispose(): void;
 }
 
 /** The guest side of removable media: told about tray and medium changes, asked to eject. */
@@ -176,10 +177,15 @@ export class VirtualMachine implements DeviceServices {
     this.phase = 'machine-initialized';
   }
 
+  /** Completes machine creation: the guest side is built and its images loaded. */
   finishInit(): void {
     this.requireConfig();
+    if (this.guestFactory) this.guest = this.guestFactory(this);
     this.phase = 'machine-ready';
   }
+
+  /** Builds the running guest; unset (emu --check, configuration tests) the machine stays data. */
+  guestFactory: ((vm: VirtualMachine) => GuestControl) | undefined;
 
   /** The machine document (docs/CONFIG.md). */
   document(): MachineDocument {
@@ -187,7 +193,7 @@ export class VirtualMachine implements DeviceServices {
   }
 
   /** The device tree the guest sees, generated from the live machine. */
-  dtb(): Uint8Array {
+  dtb(initrd?: { start: number; end: number }): Uint8Array {
     const cfg = this.requireConfig();
     return buildVirtDtb({
       ramBase: VIRT.dram.base,
@@ -197,6 +203,7 @@ export class VirtualMachine implements DeviceServices {
       mmuType: 'riscv,sv39',
       pmuCounters: 0,
       ...(cfg.append !== undefined ? { bootargs: cfg.append } : {}),
+      ...(initrd ? { initrd } : {}),
     });
   }
 

@@ -4,6 +4,7 @@
 
 import { CommanderError } from 'commander';
 import { createCore } from '../qmp/core.ts';
+import { GuestMachine } from '../hw/machine/guest.ts';
 import { schema } from '../qmp/schema/index.ts';
 import { parseEmuArgs, buildProgram } from './cli.ts';
 import { expandItems, FeedError, runFeed } from './feed.ts';
@@ -77,8 +78,9 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write('emu: the configuration is valid\n');
     return;
   }
-  // From here on chardevs reach the host (sockets, files, stdio).
+  // From here on chardevs reach the host (sockets, files, stdio) and the guest runs.
   vm.chardevHost = {};
+  vm.guestFactory = (m) => new GuestMachine(m);
   let monitors: QmpListener[] = [];
   try {
     monitors = await openMonitors(dispatcher, opts.monitors);
@@ -91,6 +93,7 @@ async function main(argv: string[]): Promise<void> {
     if (exiting) return;
     exiting = true;
     await Promise.all(monitors.map((m) => m.close()));
+    vm.guest?.dispose();
     await vm.closeChardevs();
     vm.blocks.closeAll();
     lock?.release();

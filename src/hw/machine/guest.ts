@@ -1,0 +1,106 @@
+// The guest side of the virt machine, built from the configuration when machine creation completes:
+// the board (RAM, harts, CLINT, PLIC, UART, test, RTC), its images placed as QEMU places them, the
+// UART joined to its chardev, and the power device's requests turned into QMP events and actions.
+
+import { readFileSync } from 'node:fs';
+import { QmpError } from '../../shared/errors.ts';
+import type { FrontendLink } from '../chardev/index.ts';
+import { VirtBoard } from '../guest/virt-board.ts';
+import { loadInitrd } from '../loader/boot.ts';
+import type { GuestControl, VirtualMachine } from '../vm.ts';
+
+function readImage(path: string, what: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch {
+    throw new QmpError(`could not load ${what} '${path}'`);
+  }
+}
+
+export class GuestMachine implements GuestControl {
+  readonly board: VirtBoard;
+  private serialLink: FrontendLink | undefined;
+  private initrd: Uint8Array | undefined;
+
+  constructor(private readonly vm: VirtualMachine) {
+    const cfg = vm.requireConfig();
+    const link = (): FrontendLink | undefined => this.serialLink;
+    this.board = new VirtBoard({
+      ramSize: cfg.memory,
+      harts: cfg.smp.cpus,
+      serial: { write: (data) => link()?.write(data) },
+      power: { poweroff: (code) => this.guestPoweroff(code), reset: () => this.guestReset() },
+    });
+    if (cfg.serial !== undefined) {
+      const chardev = vm.chardevs.get(cfg.serial)?.chardev;
+      if (chardev) {
+        this.serialLink = chardev.attach({ receive: (data) => this.board.uart.push(data) });
+        this.serialLink.setOpen(true);
+      }
+    }
+    this.load();
+  }
+
+  /** Places firmware, kernel, initrd and the device tree as QEMU does. */
+  private load(): void {
+    const cfg = this.vm.requireConfig();
+    // 'none' and (until emu's own firmware is embedded) no -bios at all both start the kernel, or
+    // RAM, directly.
+    const bios = cfg.bios !== undefined && cfg.bios !== 'none' ? readImage(cfg.bios, 'firmware') : undefined;
+    const kernel = cfg.kernel !== undefined ? readImage(cfg.kernel, 'kernel') : undefined;
+    this.initrd = cfg.initrd !== undefined ? readImage(cfg.initrd, 'ramdisk') : undefined;
+    if (this.initrd && !kernel) throw new QmpError('-initrd only allowed with -kernel option');
+    const first = this.board.loadImages({ bios, kernel });
+    let initrdRange: { start: number; end: number } | undefined;
+    if (this.initrd) initrdRange = loadInitrd(this.board.as, this.initrd, first.kernelEntry);
+    const dtb = cfg.dtb !== undefined ? readImage(cfg.dtb, 'device tree') : this.vm.dtb(initrdRange);
+    this.board.loadImages({ bios, kernel, dtb });
+    if (this.initrd) loadInitrd(this.board.as, this.initrd, first.kernelEntry);
+  }
+
+  pause(): void {
+    this.board.runLoop.pause();
+  }
+
+  resume(): void {
+    this.board.runLoop.start();
+  }
+
+  /** A hardware reset: devices and harts to power-on state, images loaded again. */
+  reset(): void {
+    const running = this.board.runLoop.isRunning;
+    this.board.runLoop.pause();
+    this.board.reset();
+    this.board.runLoop.pause();
+    this.load();
+    if (running) this.board.runLoop.start();
+  }
+
+  dispose(): void {
+    this.serialLink?.detach();
+    this.board.dispose();
+  }
+
+  private guestPoweroff(_code: number): void {
+    this.vm.emit('SHUTDOWN', { guest: true, reason: 'guest-shutdown' });
+    this.board.runLoop.pause();
+    if (this.vm.actions.shutdown === 'pause') {
+      this.vm.runState = 'shutdown';
+      this.vm.emit('STOP');
+      return;
+    }
+    this.vm.host.quit?.();
+  }
+
+  private guestReset(): void {
+    if (this.vm.actions.reboot === 'shutdown') {
+      this.vm.emit('SHUTDOWN', { guest: true, reason: 'guest-reset' });
+      this.board.runLoop.pause();
+      this.vm.host.quit?.();
+      return;
+    }
+    this.vm.emit('RESET', { guest: true, reason: 'guest-reset' });
+    // Reset from inside the guest's own instruction stream: finish this slice first.
+    setImmediate(() => this.reset());
+  }
+}
