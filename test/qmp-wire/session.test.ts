@@ -63,11 +63,11 @@ t.test('greeting shape, CRLF, and negotiation errors', async (t) => {
     `{"id": 2, "error": {"class": "GenericError", "desc": "QMP input member 'aaa' is unexpected"}}`, 'unknown members in sorted order');
   await expect('{"foo":1,"exec-oob":"x","id":4}',
     `{"id": 4, "error": {"class": "GenericError", "desc": "QMP input member 'exec-oob' is unexpected"}}`, 'exec-oob before other members');
-  await expect('{"arguments":{},"id":5}', `{"id": 5, "error": {"class": "GenericError", "desc": "QMP input lacks member 'execute'"}}`);
+  await expect('{"arguments":{},"id":5}', `{"id": 5, "error": {"class": "GenericError", "desc": "QMP input lacks member 'execute'"}}`, 'arguments alone');
   await expect('{"execute":"qmp_capabilities","arguments":{"enable":[1]},"id":6}',
-    `{"id": 6, "error": {"class": "GenericError", "desc": "Invalid parameter type for 'enable[0]', expected: string"}}`);
+    `{"id": 6, "error": {"class": "GenericError", "desc": "Invalid parameter type for 'enable[0]', expected: string"}}`, 'capability not a string');
   await expect('{"execute":"qmp_capabilities","arguments":{"enable":["oob"],"x":1},"id":6}',
-    `{"id": 6, "error": {"class": "GenericError", "desc": "Parameter 'x' is unexpected"}}`);
+    `{"id": 6, "error": {"class": "GenericError", "desc": "Parameter 'x' is unexpected"}}`, 'unexpected argument');
   await expect('{"execute":"qmp_capabilities","arguments":{"x":1,"enable":"oob"},"id":6}',
     `{"id": 6, "error": {"class": "GenericError", "desc": "Invalid parameter type for 'enable', expected: array"}}`, 'declared members before leftovers');
   await expect('{"execute":"qmp_capabilities","id":5}', '{"return": {}, "id": 5}', 'negotiated');
