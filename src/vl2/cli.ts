@@ -27,7 +27,8 @@ export interface ConfigItem {
   text: string;
   /** A path, or the name of a standard config in configs/. */
   path: string;
-  variables: Record<string, string>;
+  /** name=value words after it; a name given several times makes a list. */
+  variables: Record<string, string | string[]>;
 }
 
 export type FeedItem = CommandItem | ConfigItem;
@@ -154,7 +155,8 @@ export function parseEmuArgs(registry: SchemaRegistry, argv: string[]): EmuOptio
     }
     const m = /^([A-Za-z_][A-Za-z0-9_-]*)=(.*)$/s.exec(word);
     if (m && lastConfig) {
-      lastConfig.variables[m[1]] = m[2];
+      const prev = lastConfig.variables[m[1]];
+      lastConfig.variables[m[1]] = prev === undefined ? m[2] : [...(Array.isArray(prev) ? prev : [prev]), m[2]];
       continue;
     }
     lastConfig = { kind: 'config', position: i + 1, text: word, path: word, variables: {} };

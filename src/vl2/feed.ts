@@ -22,7 +22,7 @@ export interface FeedCommand {
 }
 
 /** Expands config files into their commands (set by the config layer). */
-export type ConfigExpander = (path: string, variables: Record<string, string>) => { commands: FeedCommand[] };
+export type ConfigExpander = (path: string, variables: Record<string, string | string[]>) => { commands: FeedCommand[] };
 
 export class FeedError extends Error {
   constructor(message: string) {

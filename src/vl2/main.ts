@@ -5,6 +5,7 @@
 import { CommanderError } from 'commander';
 import { createCore } from '../qmp/core.ts';
 import { GuestMachine } from '../hw/machine/guest.ts';
+import { expandConfigFile } from './config/index.ts';
 import { schema } from '../qmp/schema/index.ts';
 import { parseEmuArgs, buildProgram } from './cli.ts';
 import { expandItems, FeedError, runFeed } from './feed.ts';
@@ -35,7 +36,7 @@ async function main(argv: string[]): Promise<void> {
   }
   let commands: FeedCommand[];
   try {
-    commands = expandItems(opts.items, undefined);
+    commands = expandItems(opts.items, (path, vars) => expandConfigFile(path, vars));
   } catch (e) {
     fail(e instanceof Error ? e.message : String(e));
   }

@@ -16,6 +16,9 @@ export interface Pos {
 
 export type Scalar = string | number | boolean | null;
 
+/** Most values a file may hold after its aliases are resolved. */
+export const MAX_NODES = 1_000_000;
+
 export type SNode =
   | { kind: 'map'; pos: Pos; entries: SEntry[] }
   | { kind: 'seq'; pos: Pos; items: SNode[] }
@@ -88,9 +91,13 @@ export function parseSource(text: string, file: string): SNode {
   if (doc.contents === null) return { kind: 'map', pos: { file, line: 1, column: 1 }, entries: [] };
 
   const active = new Set<YamlNode>();
+  // Aliases of aliases grow exponentially ("billion laughs"); the tree is built node by node here,
+  // so the bound is on nodes built, not on alias count.
+  let budget = MAX_NODES;
   const convert = (node: YamlNode | null, fallback: Pos): SNode => {
     if (node === null) return { kind: 'scalar', pos: fallback, value: null };
     const pos = node.range ? posAt(node.range[0]) : fallback;
+    if (--budget < 0) throw new ConfigError(`the document expands to more than ${MAX_NODES} values (aliases of aliases?)`, pos);
     if (isAlias(node)) {
       const target = node.resolve(doc);
       if (!target) throw new ConfigError(`unresolved alias *${node.source}`, pos);
