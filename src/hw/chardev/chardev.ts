@@ -18,9 +18,9 @@
 //                           four); a second one fails with QEMU's "Device 'x' is in use". Input is
 //                           handed over in `receive(bytes)` calls no larger than the frontend's
 //                           `canReceive()`; bytes the frontend cannot take yet wait in the chardev
-//                           and the host source is paused (as QEMU stops polling), until the
-//                           frontend calls `acceptInput()` on its link. Without a frontend, input
-//                           waits likewise rather than being lost.
+//                           (up to INPUT_HOLD_LIMIT, then the host source is paused, as QEMU stops
+//                           polling) until the frontend calls `acceptInput()` on its link. Without
+//                           a frontend, input waits likewise rather than being lost.
 //   connected               Whether a peer is there to talk to (only sockets are ever false).
 //   describe()              The `filename` QEMU's query-chardev reports for this backend.
 //   frontendOpen            The frontend's on/off (QEMU's `frontend-open`), set through its link.
@@ -142,6 +142,9 @@ export function toBytes(data: Uint8Array | string): Uint8Array {
 export function inUseError(id: string): QmpError {
   return new QmpError(`Device '${id}' is in use`);
 }
+
+/** Input kept for the frontend before the host source is paused. */
+export const INPUT_HOLD_LIMIT = 64 * 1024;
 
 export abstract class Chardev {
   abstract readonly kind: ChardevKind;
@@ -348,7 +351,11 @@ export abstract class Chardev {
     } finally {
       this.pumping = false;
     }
-    const hold = this.fe === undefined || this.pending.length > 0;
+    // Reading goes on until a little is held, rather than stopping at the first unread byte as QEMU
+    // does: a paused Node socket never notices its peer hanging up.
+    let held = 0;
+    for (const c of this.pending) held += c.length;
+    const hold = held >= INPUT_HOLD_LIMIT;
     if (hold === this.inputHeld || !this.isOpen) {
       if (!this.isOpen) this.inputHeld = true;
       return;

@@ -15,6 +15,7 @@
 import * as dns from 'node:dns/promises';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import { dirname } from 'node:path';
 import { QmpError } from '../../shared/errors.ts';
 import { Chardev, type ChardevSocketOptions, type InetSocketAddress, type UnixSocketAddress } from './chardev.ts';
 import { gaiStrerror, strerror } from './errno.ts';
@@ -39,6 +40,17 @@ function closeSocket(s: net.Socket): Promise<void> {
     s.once('close', () => resolve());
     s.destroy();
   });
+}
+
+/** libuv reports every failed unix bind() as EACCES (for Windows' sake); recover the usual case. */
+function bindErrno(path: string, e: unknown): unknown {
+  if ((e as NodeJS.ErrnoException).code !== 'EACCES') return e;
+  try {
+    fs.statSync(dirname(path));
+  } catch (se) {
+    return se;
+  }
+  return e;
 }
 
 function listenOn(server: net.Server, opts: net.ListenOptions): Promise<void> {
@@ -215,7 +227,7 @@ export class SocketChardev extends Chardev {
       try {
         await listenOn(server, { path: a.path });
       } catch (e) {
-        throw new QmpError(`Failed to bind socket to ${a.path}: ${strerror(e)}`);
+        throw new QmpError(`Failed to bind socket to ${a.path}: ${strerror(bindErrno(a.path, e))}`);
       }
     }
     this.server = server;
