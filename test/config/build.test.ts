@@ -79,8 +79,8 @@ t.test('configCommands gives each command its source position', async (t) => {
   t.same(cmds.map((c) => c.execute), documentCommands(loaded.document).map((c) => c.execute), 'the commands are documentCommands\' own');
   const phaseSteps = ['accel-set', 'machine-init', 'finish-machine-init'];
   t.same(cmds.filter((c) => !phaseSteps.includes(c.execute)).map((c) => [c.execute, c.source?.line]), [
-    ['chardev-add', 39], ['blockdev-add', 43], ['blockdev-add', 48], ['machine-set', 32],
-    ['device_add', 54], ['device_add', 59], ['device_add', 61],
+    ['chardev-add', 40], ['blockdev-add', 44], ['blockdev-add', 49], ['machine-set', 33],
+    ['device_add', 55], ['device_add', 60], ['device_add', 62],
   ]);
   t.match(cmds[2].source!.context, []);
 });

@@ -98,3 +98,10 @@ devices:
   t.equal((e2 as Error).message.slice(path('').length + 1), "run2.yaml:3:40: Property 'virtio-blk-device.drive' can't find value 'nope'");
   core.vm.blocks.closeAll();
 });
+
+t.test('aliases that expand exponentially are refused', async (t) => {
+  const lines = ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]'];
+  for (let i = 1; i < 9; i++) lines.push(`a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]`);
+  t.match(err('laughs.yaml', `${lines.join('\n')}\n`), /^laughs\.yaml:\d+:\d+: the document expands to more than 1000000 values/);
+  t.match(err('alias.yaml', 'common: &c {type: virt}\nmachine: *c\n'), /^alias\.yaml:1:1: unknown section 'common' \(a config file has format, .*, and x-NAME sections of your own\)$/);
+});

@@ -54,7 +54,10 @@ function check(s: S, root: Record<string, unknown>, v: unknown, at = '$'): strin
     for (const r of (s.required ?? []) as string[]) if (!(r in o)) return `${at}: lacks ${r}`;
     for (const [k, x] of Object.entries(o)) {
       if (s.propertyNames) { const e = check(s.propertyNames as S, root, k, `${at}.${k} (name)`); if (e) return e; }
+      const patterns = Object.entries((s.patternProperties ?? {}) as Record<string, S>).filter(([re]) => new RegExp(re).test(k));
+      for (const [, ps] of patterns) { const e = check(ps, root, x, `${at}.${k}`); if (e) return e; }
       if (k in props) { const e = check(props[k], root, x, `${at}.${k}`); if (e) return e; }
+      else if (patterns.length) continue;
       else if (s.additionalProperties !== undefined) { const e = check(s.additionalProperties as S, root, x, `${at}.${k}`); if (e) return e; }
     }
   }
@@ -108,4 +111,5 @@ t.test('what the loader refuses, the schema refuses', async (t) => {
   for (const [what, doc] of bad) t.not(valid(doc), undefined, what);
   t.equal(valid({ machine: { type: 'virt', memory: '${mem}', smp: { cpus: '${cpus}' } } }), undefined, 'whole ${var} values');
   t.equal(valid({ devices: [{ driver: 'virtio-blk-device', drive: 'd0', id: 'vd0' }] }), undefined, 'device properties');
+  t.equal(valid({ 'x-anchors': { a: 1 }, machine: { type: 'virt' } }), undefined, 'x- sections');
 });

@@ -159,3 +159,21 @@ t.test('variable errors name the variable', async (t) => {
   t.match(configError(() => loadConfig(path('bad.yaml'))).message, /bad\.yaml:1:29: unknown variable 'nope' \(no variables are declared\)/);
   t.match(configError(() => loadConfig(path('unset.yaml'))).message, /unset\.yaml:3:29: variable 'cd' is not set \(use it under \{if: "\$\{cd\}", then: \.\.\.\}\)/);
 });
+
+t.test('x- sections hold YAML anchors; aliases are values like any other', async (t) => {
+  const { path } = tempDir({
+    'vm.yaml': `
+x-disk: &disk {driver: virtio-blk-device}
+machine: {type: virt}
+blockdevs: [{driver: null-co, node-name: a}, {driver: null-co, node-name: b}]
+devices:
+  - {<<: *disk, drive: a}
+  - for: n
+    in: [b]
+    do:
+      - {if: true, then: {driver: virtio-blk-device, drive: "\${n}"}}
+`,
+  });
+  const { document } = loadConfig(path('vm.yaml'));
+  t.same(document.devices, [{ driver: 'virtio-blk-device', drive: 'a' }, { driver: 'virtio-blk-device', drive: 'b' }]);
+});

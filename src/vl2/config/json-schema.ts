@@ -175,6 +175,7 @@ export function configJsonSchema(registry: SchemaRegistry = schema(), types: Typ
     description: `An emu machine document (${DOCUMENT_FORMAT}) with optional template features; see docs/CONFIG.md. Generated from emu's command schema by scripts/gen-config-schema.ts.`,
     type: 'object',
     additionalProperties: false,
+    patternProperties: { '^x-': { description: 'Your own section, ignored by emu (a place for YAML anchors).' } },
     properties: {
       format: { description: 'Document format; optional.', const: DOCUMENT_FORMAT },
       generation: { description: 'State files: the number of the write that produced this file.', type: 'integer', minimum: 0 },

@@ -92,8 +92,9 @@ class Loader {
     if (root.kind !== 'map') throw new ConfigError('a config file is a mapping of sections (machine, blockdevs, devices, ...)', root.pos);
     const byKey = new Map(root.entries.map((e) => [e.key, e]));
     for (const e of root.entries) {
-      if (!SECTIONS.includes(e.key)) {
-        throw new ConfigError(`unknown section '${e.key}' (a config file has ${SECTIONS.join(', ')})`, e.keyPos, context);
+      // x-* sections are the user's own (a place for YAML anchors), as in Compose files.
+      if (!SECTIONS.includes(e.key) && !e.key.startsWith('x-')) {
+        throw new ConfigError(`unknown section '${e.key}' (a config file has ${SECTIONS.join(', ')}, and x-NAME sections of your own)`, e.keyPos, context);
       }
     }
     const fmt = byKey.get('format');

@@ -123,15 +123,28 @@ export function parseSource(text: string, file: string): SNode {
       return { kind: 'seq', pos, items: node.items.map((i) => convert(i as YamlNode | null, pos)) };
     }
     if (isMap(node)) {
-      const entries: SEntry[] = [];
+      const merged: SEntry[] = [];
+      const explicit: SEntry[] = [];
       for (const pair of node.items) {
         const k = pair.key as YamlNode | null;
         if (!k || !isScalar(k) || (typeof k.value !== 'string' && typeof k.value !== 'number')) {
           throw new ConfigError('keys must be strings', k?.range ? posAt(k.range[0]) : pos);
         }
         const keyPos = k.range ? posAt(k.range[0]) : pos;
-        entries.push({ key: String(k.value), keyPos, value: convert(pair.value as YamlNode | null, keyPos) });
+        const value = convert(pair.value as YamlNode | null, keyPos);
+        if (k.value === '<<' && k.type === 'PLAIN') {
+          // YAML 1.1's merge key, which anchors are mostly used with: the mappings' entries are
+          // added unless the mapping has the key itself (or an earlier merged mapping has).
+          const sources = value.kind === 'seq' ? value.items : [value];
+          for (const m of sources) {
+            if (m.kind !== 'map') throw new ConfigError("'<<' merges mappings (an alias of a mapping, or a list of them)", m.pos);
+            for (const e of m.entries) if (!merged.some((x) => x.key === e.key)) merged.push(e);
+          }
+          continue;
+        }
+        explicit.push({ key: String(k.value), keyPos, value });
       }
+      const entries = [...merged.filter((m) => !explicit.some((e) => e.key === m.key)), ...explicit];
       return { kind: 'map', pos, entries };
     }
     throw new ConfigError('unsupported YAML node', pos);
