@@ -8,7 +8,7 @@ import type { Phase, RunState } from '../qmp/phases.ts';
 import type { InputMode, Validator } from '../qmp/schema/validate.ts';
 import type { MachineSetArg, SmpConfiguration } from '../qmp/generated/schema-types.ts';
 import { BlockGraph } from './block/nodes.ts';
-import { type Chardev, type ChardevBackend, type ChardevHost, createChardev, RingbufChardev } from './chardev/index.ts';
+import { type Chardev, type ChardevBackend, type ChardevHost, createChardev, RingbufChardev, SocketChardev } from './chardev/index.ts';
 import { buildVirtDtb } from './fdt/virt.ts';
 import { type MachineDocument, machineDocument } from './machine/document.ts';
 import { behaviours, createTypeRegistry } from './devices/index.ts';
@@ -255,6 +255,24 @@ export class VirtualMachine implements DeviceServices {
     return dev;
   }
 
+  /**
+   * device_add arguments with every device property typed (keyval strings converted by the
+   * property's type), without creating anything: how a command line is printed as JSON.
+   */
+  typedDeviceArgs(args: Record<string, unknown>, mode: InputMode): Record<string, unknown> {
+    const { driver, bus, id, ...rawProps } = args as { driver: string; bus?: string; id?: string } & Record<string, unknown>;
+    const type = this.types.get(driver);
+    if (!type) throw new QmpError(`'${driver}' is not a valid device model name`);
+    const decls = this.types.properties(driver);
+    const out: Record<string, unknown> = { driver, ...(bus !== undefined ? { bus } : {}), ...(id !== undefined ? { id } : {}) };
+    for (const [k, v] of Object.entries(rawProps)) {
+      const decl = decls.find((p) => p.name === k);
+      if (!decl) throw new QmpError(`Property '${driver}.${k}' not found`);
+      out[k] = this.convertProperty(decl.type, decl.values, v, k, mode);
+    }
+    return out;
+  }
+
   delDevice(idOrPath: string): void {
     const dev = this.findDevice(idOrPath);
     if (!dev || !this.devices.includes(dev)) throw new QmpError(`Device '${idOrPath}' not found`, 'DeviceNotFound');
@@ -340,7 +358,11 @@ export class VirtualMachine implements DeviceServices {
   /** How chardevs reach the host; undefined (emu --check, tests) keeps them configuration only. */
   chardevHost: ChardevHost | undefined;
 
-  async addChardev(id: string, backend: Record<string, unknown>): Promise<void> {
+  /**
+   * Adds a chardev. A socket server with wait=on given at start-up (`waitForPeer`) holds the start-up
+   * until its first client connects, as QEMU does.
+   */
+  async addChardev(id: string, backend: Record<string, unknown>, waitForPeer = false): Promise<void> {
     let chardev: Chardev | undefined;
     if (backend.type === 'mux') {
       const target = (backend.data as { chardev: string }).chardev;
@@ -351,6 +373,10 @@ export class VirtualMachine implements DeviceServices {
         ...this.chardevHost, lookup: (x) => this.chardevs.get(x)?.chardev,
       });
       await chardev.open();
+      if (waitForPeer && chardev instanceof SocketChardev && chardev.waitRequested) {
+        process.stderr.write(`emu: waiting for connection on: ${chardev.describe()}\n`);
+        await chardev.firstConnection;
+      }
     }
     this.chardevs.set(id, { id, backend, user: undefined, chardev });
     this.root.children.get('chardevs')!.addChild(id, new QomObject({ name: `chardev-${backend.type as string}`, doc: '' }));

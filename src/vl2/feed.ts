@@ -88,6 +88,21 @@ export function expandItems(items: FeedItem[], expandConfig: ConfigExpander | un
   return out;
 }
 
+/**
+ * A command's arguments as JSON values: keyval strings typed by the schema (and, for device_add, by
+ * the device's property types), so the printed stream can be sent over QMP as it is.
+ */
+export function jsonArguments(dispatcher: Dispatcher<VirtualMachine>, cmd: FeedCommand): Record<string, unknown> {
+  if (cmd.mode === 'json') return cmd.arguments;
+  try {
+    const decl = dispatcher.registry.command(cmd.execute);
+    const typed = dispatcher.validateArgs(decl, cmd.arguments, 'keyval');
+    return cmd.execute === 'device_add' ? dispatcher.core.typedDeviceArgs(typed, 'keyval') : typed;
+  } catch (e) {
+    throw new FeedError(describeFailure(cmd, e));
+  }
+}
+
 /** Runs commands in order; throws FeedError with the first failure. */
 export async function runFeed(dispatcher: Dispatcher<VirtualMachine>, commands: FeedCommand[]): Promise<void> {
   for (const cmd of commands) {

@@ -8,7 +8,7 @@ import { GuestMachine } from '../hw/machine/guest.ts';
 import { expandConfigFile } from './config/index.ts';
 import { schema } from '../qmp/schema/index.ts';
 import { parseEmuArgs, buildProgram } from './cli.ts';
-import { expandItems, FeedError, runFeed } from './feed.ts';
+import { expandItems, FeedError, jsonArguments, runFeed } from './feed.ts';
 import { openMonitors } from './monitors.ts';
 import type { QmpListener } from '../qmp/server/transports.ts';
 import { documentCommands } from '../hw/machine/document.ts';
@@ -40,11 +40,16 @@ async function main(argv: string[]): Promise<void> {
   } catch (e) {
     fail(e instanceof Error ? e.message : String(e));
   }
+  const { vm, dispatcher } = createCore();
   if (opts.printCommands) {
-    process.stdout.write(`${JSON.stringify(commands.map((c) => ({ execute: c.execute, arguments: c.arguments })), null, 2)}\n`);
+    try {
+      const printed = commands.map((c) => ({ execute: c.execute, arguments: jsonArguments(dispatcher, c) }));
+      process.stdout.write(`${JSON.stringify(printed, null, 2)}\n`);
+    } catch (e) {
+      fail(e instanceof Error ? e.message : String(e));
+    }
     return;
   }
-  const { vm, dispatcher } = createCore();
   let lock: StateLock | undefined;
   let generation = 0;
   let created = true;

@@ -25,6 +25,12 @@ export interface CheckResult {
   messages: string[];
 }
 
+/** What the checker reads: a host file, or (in tests) an image held in memory. */
+export interface ImageBytes {
+  readonly size: number;
+  read(offset: number, buf: Uint8Array): void;
+}
+
 /** onProgress is called as L1 entries are walked (the bulk of the work on large images). */
 export function checkQcow2(filename: string, onProgress?: (done: number, total: number) => void): CheckResult {
   const file = new FileDriver({ filename, readOnly: true });
@@ -35,6 +41,10 @@ export function checkQcow2(filename: string, onProgress?: (done: number, total: 
   }
 }
 
+export function checkQcow2Bytes(image: ImageBytes, filename: string): CheckResult {
+  return new Checker(image, filename).run();
+}
+
 class Checker {
   private readonly h: Qcow2Header;
   private readonly cs: number;
@@ -43,7 +53,7 @@ class Checker {
   private nextContiguous = 0;
 
   constructor(
-    private readonly file: FileDriver,
+    private readonly file: ImageBytes,
     filename: string,
     private readonly onProgress?: (done: number, total: number) => void,
   ) {

@@ -6,10 +6,10 @@ import type { Handlers } from './types.ts';
 const ID_RE = /^[A-Za-z][A-Za-z0-9_.-]*$/;
 
 export const charHandlers: Handlers<'chardev-add' | 'chardev-remove' | 'query-chardev' | 'ringbuf-write' | 'ringbuf-read'> = {
-  'chardev-add': async (a, { core }) => {
+  'chardev-add': async (a, { core, source }) => {
     if (!ID_RE.test(a.id)) throw new QmpError(`Parameter 'id' expects an identifier`);
     if (core.chardevs.has(a.id)) throw new QmpError(`attempt to add duplicate property '${a.id}' to object (type 'container')`);
-    await core.addChardev(a.id, a.backend as unknown as Record<string, unknown>);
+    await core.addChardev(a.id, a.backend as unknown as Record<string, unknown>, source === 'cli' || source === 'config');
     return {};
   },
   'chardev-remove': (a, { core }) => core.removeChardev(a.id),

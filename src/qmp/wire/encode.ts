@@ -2,6 +2,12 @@
 // (non-ASCII and DEL as upper-case \uXXXX, astral characters as surrogate pairs), one object per line
 // ending CRLF. Numbers follow QEMU's QNum: integers print exactly, doubles print as C's "%.17g" — so
 // 0.1 goes out as 0.10000000000000001 and 1e400 as inf, which is what QEMU sends.
+//
+// Member order: QEMU keeps objects in a QDict, a 512-bucket hash table, and prints them in bucket
+// order (within a bucket, the member added last comes first). That is why QEMU writes
+// {"return": ..., "id": ...} but {"id": ..., "error": ...}, and {"status", "singlestep", "running"}
+// for query-status. encodeQmp() reproduces that order for any value, so emu's output is
+// byte-identical to QEMU's whatever order the value was built in; encodeJson() keeps the order given.
 
 const NEEDS_ESCAPE = /[\x00-\x1f\x7f-\uffff]/;
 const HEX = '0123456789ABCDEF';
@@ -75,7 +81,39 @@ function encodeKey(k: string): string {
   return e;
 }
 
+/** The QDict bucket of a member name: tdb_hash of its bytes, modulo 512. */
+const bucketCache = new Map<string, number>();
+export function qdictBucket(key: string): number {
+  let b = bucketCache.get(key);
+  if (b !== undefined) return b;
+  const bytes = Buffer.from(key, 'utf8');
+  let v = Math.imul(0x238f13af, bytes.length) >>> 0;
+  for (let i = 0; i < bytes.length; i++) v = (v + ((bytes[i] << ((i * 5) % 24)) >>> 0)) >>> 0;
+  b = ((Math.imul(1103515243, v) + 12345) >>> 0) % 512;
+  if (bucketCache.size < 8192) bucketCache.set(key, b);
+  return b;
+}
+
+/** Member names of `o` in QEMU's QDict iteration order (insertion order taken as given). */
+export function qdictKeys(o: object): string[] {
+  const keys = Object.keys(o);
+  if (keys.length < 2) return keys;
+  const idx = keys.map((k, i) => i);
+  const bk = keys.map(qdictBucket);
+  idx.sort((a, b) => (bk[a] - bk[b]) || (b - a));
+  return idx.map((i) => keys[i]);
+}
+
 export function encodeJson(v: unknown): string {
+  return encode(v, false);
+}
+
+/** encodeJson with members in QEMU's order (see above): what QMP output uses. */
+export function encodeQmp(v: unknown): string {
+  return encode(v, true);
+}
+
+function encode(v: unknown, qdict: boolean): string {
   switch (typeof v) {
     case 'string': return encodeString(v);
     case 'number': return formatNumber(v);
@@ -89,19 +127,19 @@ export function encodeJson(v: unknown): string {
         for (let i = 0; i < v.length; i++) {
           if (i) out += ', ';
           const item = v[i];
-          out += item === undefined || typeof item === 'function' || typeof item === 'symbol' ? 'null' : encodeJson(item);
+          out += item === undefined || typeof item === 'function' || typeof item === 'symbol' ? 'null' : encode(item, qdict);
         }
         return out + ']';
       }
       const maybe = v as { toJSON?: () => unknown };
-      if (typeof maybe.toJSON === 'function') return encodeJson(maybe.toJSON());
+      if (typeof maybe.toJSON === 'function') return encode(maybe.toJSON(), qdict);
       let out = '{';
       let first = true;
-      for (const k in v) {
-        if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
+      const keys = qdict ? qdictKeys(v) : Object.keys(v);
+      for (const k of keys) {
         const item = (v as Record<string, unknown>)[k];
         if (item === undefined || typeof item === 'function' || typeof item === 'symbol') continue;
-        out += (first ? '' : ', ') + encodeKey(k) + ': ' + encodeJson(item);
+        out += (first ? '' : ', ') + encodeKey(k) + ': ' + encode(item, qdict);
         first = false;
       }
       return out + '}';

@@ -286,7 +286,7 @@ export class JsonStreamer {
     // QEMU formats the token with %s, so it stops at a NUL byte.
     const nul = tok.indexOf(0);
     if (nul >= 0) tok = tok.subarray(0, nul);
-    this.fail(`JSON parse error, stray '${tok.toString('utf8')}'`);
+    this.fail(`JSON parse error, stray '${decodeLossy(tok)}'`);
   }
 
   /** QEMU cuts a single token longer than the size limit and starts lexing afresh after it. */
@@ -450,6 +450,36 @@ function hex4(b: Buffer, i: number, end: number): number {
 
 const MIN_CP = [0x80, 0x800, 0x10000, 0x200000, 0x4000000];
 
+/**
+ * One character of QEMU's modified UTF-8 at b[i]: [code point or -1, bytes it spans]. An invalid
+ * sequence spans its lead byte and the continuation bytes present, as in QEMU's decoder.
+ */
+function modUtf8At(b: Uint8Array, i: number, end: number): [number, number] {
+  const c = b[i];
+  if (c < 0x80) return [c, 1];
+  if (c >= 0xfe || (c & 0x40) === 0) return [-1, 1];
+  const len = c < 0xe0 ? 1 : c < 0xf0 ? 2 : c < 0xf8 ? 3 : c < 0xfc ? 4 : 5;
+  let cp = c & (0x3f >> len);
+  for (let k = 1; k <= len; k++) {
+    const d = i + k < end ? b[i + k] : 0;
+    if ((d & 0xc0) !== 0x80) return [-1, k];
+    cp = cp * 64 + (d & 0x3f);
+  }
+  if (!isValidCodepoint(cp) || (cp < MIN_CP[len - 1] && !(cp === 0 && len === 1))) return [-1, len + 1];
+  return [cp, len + 1];
+}
+
+/** Bytes as QEMU shows them in messages: each invalid sequence becomes one U+FFFD. */
+function decodeLossy(b: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < b.length;) {
+    const [cp, n] = modUtf8At(b, i, b.length);
+    out += String.fromCodePoint(cp < 0 ? 0xfffd : cp);
+    i += n;
+  }
+  return out;
+}
+
 class Parser {
   private pos = 0;
   constructor(private readonly b: Buffer, private readonly toks: Tok[]) {}
@@ -588,21 +618,10 @@ class Parser {
       } else {
         // QEMU's modified UTF-8: standard UTF-8 plus C0 80 for U+0000; no overlong forms,
         // surrogates, noncharacters or code points beyond U+10FFFF.
-        let cp = -1;
-        let len = 0;
-        if (c >= 0xc0 && c < 0xfe) {
-          len = c < 0xe0 ? 1 : c < 0xf0 ? 2 : c < 0xf8 ? 3 : c < 0xfc ? 4 : 5;
-          cp = c & (0x3f >> len);
-          for (let k = 1; k <= len; k++) {
-            const d = b[i + k];
-            if ((d & 0xc0) !== 0x80 || i + k >= end) { cp = -1; break; }
-            cp = cp * 64 + (d & 0x3f);
-          }
-          if (cp >= 0 && cp < MIN_CP[len - 1] && !(cp === 0 && len === 1)) cp = -1;
-        }
-        if (!isValidCodepoint(cp)) Parser.error('invalid UTF-8 sequence in string');
+        const [cp, n] = modUtf8At(b, i, end);
+        if (cp < 0) Parser.error('invalid UTF-8 sequence in string');
         out += String.fromCodePoint(cp);
-        i += len + 1;
+        i += n;
       }
       runStart = i;
     }
