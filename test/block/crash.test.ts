@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { openImage } from '../../src/hw/block/open.ts';
 import { createQcow2 } from '../../src/hw/block/qcow2-create.ts';
 import { crashOp } from './crash-ops.ts';
-import { scratch, needsQemuImg, qemuImg, expectOk, rng } from './helpers.ts';
+import { scratch, needsQemuImg, qemuImg, expectOk } from './helpers.ts';
 
 const child = path.join(path.dirname(fileURLToPath(import.meta.url)), 'crash-child.ts');
 const OPS = 2000;
@@ -50,7 +50,7 @@ t.test('crash: kill -9 during writes', needsQemuImg, async (t) => {
     if (create) createQcow2(img, create());
     else expectOk(t, qemuImg('create', '-q', '-f', 'qcow2', '-o', 'cluster_size=4096', img, '16M'), 'create');
     const seed = 1000 + label.length;
-    const delay = Math.floor(rng(Date.now() + n)() * 150);
+    const delay = Math.floor(Math.random() * 150);
     const r = await runAndKill(img, seed, delay);
     t.comment(`${label}: killed ${delay} ms after the first flush: signal ${r.signal}, last flush covered ${r.flushed} writes${r.done ? ' (writer finished first)' : ''}`);
     const check = qemuImg('check', img);
