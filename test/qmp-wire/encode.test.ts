@@ -1,6 +1,6 @@
 // Output bytes as QEMU 7.2 writes them (facts 1.1, 1.2, 1.5 and probes of the real binary).
 import t from 'tap';
-import { encodeJson, encodeLine, formatDouble } from '../../src/qmp/wire/encode.ts';
+import { encodeJson, encodeLine, encodeQmp, formatDouble } from '../../src/qmp/wire/encode.ts';
 
 t.test('separators, member order, CRLF', async (t) => {
   t.equal(encodeLine({ return: { status: 'prelaunch', singlestep: false, running: false }, id: 7 }),
@@ -28,4 +28,16 @@ t.test('numbers as QEMU prints QNum', async (t) => {
   for (const [v, s] of cases) t.equal(encodeJson(v), s, String(v));
   t.equal(formatDouble(1e16), '10000000000000000');
   t.equal(formatDouble(1e17), '1e+17');
+});
+
+t.test("QEMU's member order (QDict buckets; within a bucket the member added last first)", async (t) => {
+  // Objects built in QAPI declaration order, as QEMU's visitors build them; outputs as observed.
+  t.equal(encodeQmp({ running: false, singlestep: false, status: 'prelaunch' }), '{"status": "prelaunch", "singlestep": false, "running": false}');
+  t.equal(encodeQmp({ qemu: { major: 7, minor: 2, micro: 22 }, package: 'p' }), '{"qemu": {"micro": 22, "minor": 2, "major": 7}, "package": "p"}');
+  t.equal(encodeQmp({ 'meta-type': 'command', name: 'qmp_capabilities', 'arg-type': '172', 'ret-type': '0' }),
+    '{"name": "qmp_capabilities", "ret-type": "0", "meta-type": "command", "arg-type": "172"}');
+  t.equal(encodeQmp({ id: 'scsi0-0-0-0', device: '', 'tray-open': true }), '{"device": "", "tray-open": true, "id": "scsi0-0-0-0"}');
+  t.equal(encodeQmp({ guest: false, reason: 'host-qmp-quit' }), '{"guest": false, "reason": "host-qmp-quit"}');
+  t.equal(encodeQmp({ id: 1, arguments: {}, foo: -12 }), '{"arguments": {}, "id": 1, "foo": -12}', 'seen echoed as an id');
+  t.equal(encodeJson({ running: false, status: 'x' }), '{"running": false, "status": "x"}', 'encodeJson keeps the given order');
 });

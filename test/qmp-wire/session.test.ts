@@ -16,7 +16,8 @@ async function setup(t: Test, opts: { suspended?: boolean } = {}): Promise<{ soc
   const { dir, cleanup } = tmpDir();
   const engine = createTestEngine();
   const sock = path.join(dir, 'qmp.sock');
-  const listener = await listenUnix(engine, sock, opts);
+  // QEMU's member order, so expectations are QEMU's bytes exactly.
+  const listener = await listenUnix(engine, sock, { memberOrder: 'qemu', ...opts });
   t.teardown(async () => { await listener.close(); cleanup(); });
   return { sock, engine, listener, dir };
 }
@@ -316,7 +317,7 @@ t.test('TCP on loopback', async (t) => {
 
 t.test('WebSocket round trip, one message per frame, Origin checked', async (t) => {
   const engine = createTestEngine();
-  const l = await listenWebSocket(engine, { port: 0 });
+  const l = await listenWebSocket(engine, { port: 0 }, { memberOrder: 'qemu' });
   t.teardown(() => l.close());
   t.match(l.address, /^ws:\/\/127\.0\.0\.1:\d+\/$/);
   const ws = new WebSocket(l.address);
@@ -378,7 +379,7 @@ t.test('stdio transport over a pair of streams', async (t) => {
   const output = new PassThrough();
   let text = '';
   output.on('data', (d: Buffer) => { text += d.toString('latin1'); });
-  const l = attachStdio(createTestEngine(), { input, output }, { suspended: true });
+  const l = attachStdio(createTestEngine(), { input, output }, { suspended: true, memberOrder: 'qemu' });
   t.teardown(() => l.close());
   input.write('{"execute":"qmp_capabilities"}{"execute":"echo","arguments":{"x":1},"id":1}');
   await new Promise((r) => setTimeout(r, 50));

@@ -21,7 +21,8 @@ export function createTestEngine(): TestEngine {
     for (const l of listeners) l(ev);
   };
   const commands: Record<string, (args: Record<string, unknown>) => unknown> = {
-    'query-status': () => ({ status: running ? 'running' : 'prelaunch', singlestep: false, running }),
+    // Built in QAPI declaration order, as QEMU's visitors build them.
+    'query-status': () => ({ running, singlestep: false, status: running ? 'running' : 'prelaunch' }),
     echo: (args) => args,
     sleep: async (args) => { await new Promise((r) => setTimeout(r, Number(args.ms ?? 10))); return {}; },
     cont: () => { running = true; emit('RESUME'); return {}; },
@@ -34,7 +35,7 @@ export function createTestEngine(): TestEngine {
     log,
     emit,
     greeting: () => ({
-      version: { qemu: { micro: 0, minor: 2, major: 7 }, package: 'emu test-engine' },
+      version: { qemu: { major: 7, minor: 2, micro: 0 }, package: 'emu test-engine' },
       capabilities: ['oob'],
     }),
     hasCommand: (name) => name in commands || name === 'qmp_capabilities',

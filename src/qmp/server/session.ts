@@ -9,7 +9,7 @@
 import type { QmpEngine, QmpEvent, QmpSessionInfo } from '../engine.ts';
 import { QmpError, toQmpError } from '../../shared/errors.ts';
 import { JsonStreamer, type JsonValue } from '../wire/json-stream.ts';
-import { encodeJson, encodeString } from '../wire/encode.ts';
+import { encodeJson, encodeQmp, encodeString } from '../wire/encode.ts';
 
 /** Where a session's output goes and how it can slow its input down. */
 export interface SessionSink {
@@ -26,6 +26,12 @@ export interface QmpSessionOptions {
   suspended?: boolean;
   /** Requests read ahead before input is paused. */
   maxInFlight?: number;
+  /**
+   * 'given' (default): object members go out in the order the engine built them (and ids in the
+   * order the client wrote them). 'qemu': in QEMU's QDict order, byte-identical to QEMU's output
+   * provided the engine builds objects in QAPI declaration order, as QEMU's visitors do.
+   */
+  memberOrder?: 'qemu' | 'given';
 }
 
 let nextSessionId = 1;
@@ -38,26 +44,31 @@ const ALREADY_NEGOTIATED_DESC = 'Capabilities negotiation is already complete, c
 
 // Every session encodes the same event object; encode it once.
 let lastEvent: QmpEvent | undefined;
+let lastEventEnc: Encoder | undefined;
 let lastEventLine = '';
-export function encodeEvent(ev: QmpEvent): string {
-  if (ev === lastEvent) return lastEventLine;
+export function encodeEvent(ev: QmpEvent, enc: Encoder = encodeJson): string {
+  if (ev === lastEvent && enc === lastEventEnc) return lastEventLine;
   const ts = ev.timestamp;
   let line = `{"timestamp": {"seconds": ${encodeJson(ts.seconds)}, "microseconds": ${encodeJson(ts.microseconds)}}, "event": ${encodeString(ev.event)}`;
-  if (ev.data !== undefined) line += `, "data": ${encodeJson(ev.data)}`;
+  if (ev.data !== undefined) line += `, "data": ${enc(ev.data)}`;
   line += '}';
   lastEvent = ev;
+  lastEventEnc = enc;
   lastEventLine = line;
   return line;
 }
 
-function errorLine(hasId: boolean, id: unknown, err: QmpError): string {
+type Encoder = (v: unknown) => string;
+
+// The envelopes are written in QEMU's member order: {"return", "id"} and {"id", "error"}.
+function errorLine(enc: Encoder, hasId: boolean, id: unknown, err: QmpError): string {
   const body = `"error": {"class": "${err.errorClass}", "desc": ${encodeString(err.message)}}}`;
-  return hasId ? `{"id": ${encodeJson(id)}, ${body}` : `{${body}`;
+  return hasId ? `{"id": ${enc(id)}, ${body}` : `{${body}`;
 }
 
-function returnLine(hasId: boolean, id: unknown, ret: unknown): string {
-  const r = ret === undefined ? '{}' : encodeJson(ret);
-  return hasId ? `{"return": ${r}, "id": ${encodeJson(id)}}` : `{"return": ${r}}`;
+function returnLine(enc: Encoder, hasId: boolean, id: unknown, ret: unknown): string {
+  const r = ret === undefined ? '{}' : enc(ret);
+  return hasId ? `{"return": ${r}, "id": ${enc(id)}}` : `{"return": ${r}}`;
 }
 
 const isPlainObject = (v: unknown): v is Record<string, JsonValue> =>
@@ -69,6 +80,7 @@ export class QmpSession {
   private readonly sink: SessionSink;
   private readonly streamer: JsonStreamer;
   private readonly maxInFlight: number;
+  private readonly enc: Encoder;
 
   private started = false;
   private suspended: boolean;
@@ -95,6 +107,7 @@ export class QmpSession {
     this.info = { id: nextSessionId++, transport: opts.transport };
     this.suspended = opts.suspended ?? false;
     this.maxInFlight = opts.maxInFlight ?? 512;
+    this.enc = opts.memberOrder === 'qemu' ? encodeQmp : encodeJson;
     this.streamer = new JsonStreamer((v) => this.onValue(v), (e) => this.onParseError(e));
   }
 
@@ -108,7 +121,7 @@ export class QmpSession {
     if (this.started || this.closedFlag) return;
     this.started = true;
     this.unsubscribe = this.engine.onEvent((ev) => {
-      if (this.eventsOn && !this.closedFlag) this.push(encodeEvent(ev));
+      if (this.eventsOn && !this.closedFlag) this.push(encodeEvent(ev, this.enc));
     });
     if (!this.suspended) this.greet();
   }
@@ -156,7 +169,7 @@ export class QmpSession {
   private greet(): void {
     const g = this.engine.greeting();
     this.capsOffered = g.capabilities.slice();
-    this.push(`{"QMP": {"version": ${encodeJson(g.version)}, "capabilities": ${encodeJson(g.capabilities)}}}`);
+    this.push(`{"QMP": {"version": ${this.enc(g.version)}, "capabilities": ${encodeJson(g.capabilities)}}}`);
   }
 
   private push(line: string): void {
@@ -222,18 +235,18 @@ export class QmpSession {
   }
 
   private onParseError(desc: string): void {
-    this.reply(errorLine(false, undefined, new QmpError(desc)));
+    this.reply(errorLine(this.enc, false, undefined, new QmpError(desc)));
   }
 
   private onValue(v: JsonValue): void {
     if (!isPlainObject(v)) {
-      this.reply(errorLine(false, undefined, new QmpError('QMP input must be a JSON object')));
+      this.reply(errorLine(this.enc, false, undefined, new QmpError('QMP input must be a JSON object')));
       return;
     }
     const hasId = Object.prototype.hasOwnProperty.call(v, 'id');
     const id = hasId ? v.id : undefined;
     const fail = (desc: string, cls: QmpError['errorClass'] = 'GenericError'): void =>
-      this.reply(errorLine(hasId, id, new QmpError(desc, cls)));
+      this.reply(errorLine(this.enc, hasId, id, new QmpError(desc, cls)));
 
     // QEMU's qmp_dispatch_check_obj, in the order observed on 7.2: 'execute', then 'exec-oob'
     // (unexpected unless oob was enabled), then 'arguments', then other members in sorted order.
@@ -265,7 +278,7 @@ export class QmpSession {
       this.negotiated = true;
       const enable = (argObj?.enable as string[] | undefined) ?? [];
       this.oobEnabled = enable.includes('oob');
-      this.reply(returnLine(hasId, id, {}));
+      this.reply(returnLine(this.enc, hasId, id, {}));
       // Nothing may separate the greeting from this reply; from here on events flow.
       this.eventsOn = true;
       return;
@@ -277,16 +290,16 @@ export class QmpSession {
       if (!this.engine.allowsOob(name)) return fail(`The command ${name} does not support OOB`);
       // Out-of-band: answered as soon as done, overtaking queued in-band replies.
       this.run(name, argObj).then(
-        (ret) => { if (!this.closedFlag) this.push(returnLine(hasId, id, ret)); },
-        (e) => { if (!this.closedFlag) this.push(errorLine(hasId, id, toQmpError(e))); },
+        (ret) => { if (!this.closedFlag) this.push(returnLine(this.enc, hasId, id, ret)); },
+        (e) => { if (!this.closedFlag) this.push(errorLine(this.enc, hasId, id, toQmpError(e))); },
       );
       return;
     }
 
     const s = this.slot();
     this.run(name, argObj).then(
-      (ret) => this.fill(s, returnLine(hasId, id, ret)),
-      (e) => this.fill(s, errorLine(hasId, id, toQmpError(e))),
+      (ret) => this.fill(s, returnLine(this.enc, hasId, id, ret)),
+      (e) => this.fill(s, errorLine(this.enc, hasId, id, toQmpError(e))),
     );
   }
 

@@ -21,6 +21,8 @@ export interface QmpListenOptions {
   suspended?: boolean;
   /** Requests a session reads ahead before it stops reading (default 512). */
   maxInFlight?: number;
+  /** See QmpSessionOptions.memberOrder (default 'given'; 'qemu' is byte-identical to QEMU). */
+  memberOrder?: 'qemu' | 'given';
 }
 
 /** The sessions of one listener, and its suspended state. */
@@ -38,7 +40,9 @@ export class QmpSessions {
 
   /** Creates and starts a session writing to `sink`; the caller feeds it input and closes it. */
   open(transport: QmpSessionInfo['transport'], sink: SessionSink): QmpSession {
-    const s = new QmpSession(this.engine, sink, { transport, suspended: this.suspendedFlag, maxInFlight: this.opts.maxInFlight });
+    const s = new QmpSession(this.engine, sink, {
+      transport, suspended: this.suspendedFlag, maxInFlight: this.opts.maxInFlight, memberOrder: this.opts.memberOrder,
+    });
     this.sessions.add(s);
     s.start();
     return s;

@@ -1,0 +1,139 @@
+// Differential test against the real QEMU 7.2 (skipped when qemu-system-riscv64 is absent): the
+// same random, mostly malformed, QMP input goes to QEMU and to an emu session; the output lines must
+// be identical. The emu side runs an engine that answers query-status as QEMU does in -S.
+import t from 'tap';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import fs from 'node:fs';
+import { QmpSession } from '../../src/qmp/server/session.ts';
+import type { QmpEngine } from '../../src/qmp/engine.ts';
+import { QmpError } from '../../src/shared/errors.ts';
+import { RawConn, tmpDir } from './helpers.ts';
+
+const haveQemu = spawnSync('qemu-system-riscv64', ['--version'], { stdio: 'ignore', timeout: 10000 }).status === 0;
+
+// A deterministic PRNG so failures reproduce.
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let x = s;
+    x = Math.imul(x ^ (x >>> 15), x | 1);
+    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const STRINGS = ['"query-status"', '"x"', "'sq'", '"a\\nb"', '"\\u00e9"', '"\\q"', '"\u00e9"', '"\\ud83d\\ude00"', '"\\uD800"',
+  '"\\u12"', "'it\\'s'", '"a\'b"', '"\\/"', '"\xc3\x28"', '"\xef\xbf\xbf"', '"\xc0\x80"', '"tab\there"'];
+const NUMBERS = ['1', '-0', '0.5', '1e400', '12345678901234567890', '18446744073709551615', '01', '-', '1.', '2E-3', '-12', '0.1'];
+const KEYWORDS = ['true', 'false', 'null', 'nul', 'garbage', 'True', 'NaN'];
+const JUNK = ['@', ' ', '\n', '\r\n', '\t', '\xff', "'", '"', '\\', '%d', '}', ']', ',', ':'];
+const KEYS = ['"execute"', '"id"', '"arguments"', '"foo"', "'execute'", '"exec-oob"'];
+
+function generate(r: () => number): string {
+  const pick = <T>(xs: T[]): T => xs[Math.floor(r() * xs.length)];
+  const value = (depth: number): string => {
+    const k = r();
+    if (depth < 3 && k < 0.15) return '[' + Array.from({ length: Math.floor(r() * 3) }, () => value(depth + 1)).join(pick([',', ',', ', ', ''])) + pick([']', ']', ']', '}', '']);
+    if (depth < 3 && k < 0.3) return object(depth + 1);
+    if (k < 0.6) return pick(STRINGS);
+    if (k < 0.8) return pick(NUMBERS);
+    if (k < 0.95) return pick(KEYWORDS);
+    return pick(JUNK);
+  };
+  const object = (depth: number): string => {
+    const n = Math.floor(r() * 4);
+    const pairs: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const key = r() < 0.85 ? pick(KEYS) : value(depth + 1);
+      const v = key === '"execute"' && r() < 0.7 ? pick(['"query-status"', '"nonexistent"', '"qmp_capabilities"', "'query-status'"])
+        : key === '"arguments"' && r() < 0.6 ? pick(['{}', '[]', 'null', '{"x":1}'])
+          : value(depth + 1);
+      pairs.push(key + pick([':', ':', ':', ': ', '']) + v);
+    }
+    return '{' + pairs.join(pick([',', ',', ',', ' , ', '', ',,'])) + pick(['}', '}', '}', '}', ']', ',}', '']);
+  };
+  let msg = r() < 0.85 ? object(0) : value(0);
+  if (r() < 0.3) {
+    const at = Math.floor(r() * (msg.length + 1));
+    msg = msg.slice(0, at) + pick(JUNK) + msg.slice(at);
+  }
+  if (r() < 0.2) msg += pick(['', ' ', '\n', '{"execute":"query-status"}', pick(JUNK)]);
+  return msg;
+}
+
+/** Answers as QEMU 7.2 does in -S with nothing configured, for the commands the generator uses. */
+const qemuLike: QmpEngine = {
+  greeting: () => ({ version: { qemu: { micro: 22, minor: 2, major: 7 }, package: 'x' }, capabilities: ['oob'] }),
+  hasCommand: (n) => n === 'query-status' || n === 'qmp_capabilities',
+  allowsOob: () => false,
+  async execute(name, args) {
+    if (name !== 'query-status') throw new QmpError(`The command ${name} has not been found`, 'CommandNotFound');
+    const extra = Object.keys(args ?? {})[0];
+    if (extra !== undefined) throw new QmpError(`Parameter '${extra}' is unexpected`);
+    return { running: false, singlestep: false, status: 'prelaunch' };
+  },
+  onEvent: () => () => undefined,
+};
+
+t.test('emu and QEMU 7.2 answer random malformed input identically', { skip: haveQemu ? false : 'qemu-system-riscv64 not installed' }, async (t) => {
+  const { dir, cleanup } = tmpDir();
+  const sock = path.join(dir, 'qemu.sock');
+  let qemu: ChildProcess | undefined;
+  t.teardown(() => {
+    if (qemu?.pid !== undefined && qemu.exitCode === null) process.kill(qemu.pid, 'SIGKILL');
+    cleanup();
+  });
+  qemu = spawn('qemu-system-riscv64', ['-M', 'virt', '-S', '-display', 'none', '-nodefaults', '-qmp', `unix:${sock},server=on,wait=off`], { stdio: 'ignore' });
+  const deadline = Date.now() + 20000;
+  while (!fs.existsSync(sock)) {
+    if (Date.now() > deadline) throw new Error('QEMU did not create its socket');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const q = await RawConn.connect(sock);
+  t.teardown(() => q.close());
+  await q.line(10000);
+  q.send('{"execute":"qmp_capabilities"}');
+  t.equal(await q.line(10000), '{"return": {}}');
+
+  const emuLines: string[] = [];
+  let wake: (() => void) | undefined;
+  const session = new QmpSession(qemuLike, { send: (m) => { emuLines.push(...m); wake?.(); } }, { transport: 'internal', memberOrder: 'qemu' });
+  session.start();
+  session.feed(Buffer.from('{"execute":"qmp_capabilities"}'));
+  const untilEnd = async (lines: string[], label: string): Promise<string[]> => {
+    const end = Date.now() + 10000;
+    while (!lines.some((l) => l.includes('"id": "END"'))) {
+      if (Date.now() > end) throw new Error(`${label}: no END reply`);
+      await new Promise<void>((r) => { const tm = setTimeout(r, 5); wake = () => { clearTimeout(tm); r(); }; });
+    }
+    const i = lines.findIndex((l) => l.includes('"id": "END"'));
+    return lines.splice(0, i + 1);
+  };
+  await new Promise((r) => setTimeout(r, 20));
+  t.same(emuLines.slice(1), ['{"return": {}}'], 'emu side negotiated');
+  emuLines.length = 0;
+
+  // QMP_DIFF_SEED / QMP_DIFF_CASES explore further than the default run.
+  const r = rng(Number(process.env.QMP_DIFF_SEED ?? 0x51ed));
+  const CASES = Number(process.env.QMP_DIFF_CASES ?? 400);
+  let mismatches = 0;
+  for (let i = 0; i < CASES; i++) {
+    const input = Buffer.from(generate(r) + '\x01{"execute":"query-status","id":"END"}', 'latin1');
+    q.send(input);
+    session.feed(input);
+    const want: string[] = [];
+    for (;;) {
+      const l = await q.line(10000);
+      want.push(l);
+      if (l.includes('"id": "END"')) break;
+    }
+    const got = await untilEnd(emuLines, `case ${i}`);
+    if (JSON.stringify(got) !== JSON.stringify(want)) {
+      mismatches++;
+      if (mismatches <= 5) t.same(got, want, `case ${i}: ${JSON.stringify(input.toString('latin1'))}`);
+    }
+  }
+  t.equal(mismatches, 0, `${CASES} random inputs`);
+});
