@@ -256,6 +256,25 @@ export class VirtualMachine implements DeviceServices {
   }
 
   /**
+   * The guest moved a tray (SCSI START STOP UNIT with LoEj). The change is made durable first (the
+   * state file, when one is in use), then announced with DEVICE_TRAY_MOVED; the guest's command
+   * completes when the returned promise resolves. Opening removes nothing: the medium stays in the
+   * open tray, as on real drives and in QEMU.
+   */
+  async guestTrayMove(dev: Device, open: boolean): Promise<void> {
+    if ((dev.get('tray-open') === true) === open) return;
+    if (open) dev.props['tray-open'] = true;
+    else delete dev.props['tray-open'];
+    await this.persist({ source: 'guest', device: dev.label, what: open ? 'tray-open' : 'tray-closed' });
+    this.emit('DEVICE_TRAY_MOVED', { device: '', id: dev.id ?? dev.path, 'tray-open': open });
+  }
+
+  /** The guest locked or unlocked a tray (PREVENT ALLOW MEDIUM REMOVAL): run-time state only. */
+  guestTrayLock(dev: Device, locked: boolean): void {
+    dev.state.locked = locked;
+  }
+
+  /**
    * device_add arguments with every device property typed (keyval strings converted by the
    * property's type), without creating anything: how a command line is printed as JSON.
    */
