@@ -177,3 +177,30 @@ devices:
   const { document } = loadConfig(path('vm.yaml'));
   t.same(document.devices, [{ driver: 'virtio-blk-device', drive: 'a' }, { driver: 'virtio-blk-device', drive: 'b' }]);
 });
+
+t.test('loops over literal lists of mappings use ${var.member}', async (t) => {
+  const { path, write } = tempDir({
+    'vm.yaml': `
+machine: {type: virt}
+blockdevs:
+  - for: d
+    in:
+      - {name: system, image: system.img}
+      - {name: data, image: data.img, ro: true}
+    do:
+      driver: raw
+      node-name: "\${d.name}"
+      read-only: {if: "\${d.ro}", then: true}
+      file: {driver: file, filename: "\${d.image}"}
+`,
+  });
+  t.same(loadConfig(path('vm.yaml')).document.blockdevs, [
+    { driver: 'raw', 'node-name': 'system', file: { driver: 'file', filename: 'system.img' } },
+    { driver: 'raw', 'node-name': 'data', 'read-only': true, file: { driver: 'file', filename: 'data.img' } },
+  ]);
+  write('bad.yaml', 'machine: {type: virt}\nblockdevs:\n  - {for: d, in: [{name: a}], do: {driver: null-co, node-name: "${d.nmae}"}}\n');
+  t.match(configError(() => loadConfig(path('bad.yaml'))).message,
+    /bad\.yaml:3:64: in loop over the list at line 3 \(iteration 1, d=\{"name":"a"\}\): 'd' has no member 'nmae'/);
+  write('bom.json', '\ufeff{"machine": {"type": "virt"}}');
+  t.same(loadConfig(path('bom.json')).document.machine, { type: 'virt' }, 'a byte-order mark is skipped');
+});

@@ -85,6 +85,8 @@ const OMIT = Symbol('omit');
 type Maybe<T> = T | typeof OMIT;
 
 const WHOLE_REF = /^\$\{([^}]*)\}$/;
+/** A variable, optionally followed by members of its value: `disk`, `disk.file`. */
+const REF_RE = /^[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*$/;
 
 function show(v: unknown): string {
   const s = typeof v === 'string' && /^[^\s,()=]*$/.test(v) && v !== '' ? v : JSON.stringify(v);
@@ -235,7 +237,7 @@ export class Expander {
   private operand(node: SNode, f: Frame): unknown {
     if (node.kind === 'scalar' && typeof node.value === 'string') {
       const whole = WHOLE_REF.exec(node.value);
-      if (whole && NAME_RE.test(whole[1])) return this.lookup(whole[1], node.pos, f, true);
+      if (whole && REF_RE.test(whole[1])) return this.lookup(whole[1], node.pos, f, true);
     }
     if (this.directive(node)) this.fail('a condition cannot contain if or for', node.pos, f);
     const r = this.value(node, f);
@@ -276,14 +278,23 @@ export class Expander {
     return node.value;
   }
 
-  private lookup(name: string, pos: Pos, f: Frame, allowUnset = false): unknown {
+  private lookup(ref: string, pos: Pos, f: Frame, allowUnset = false): unknown {
+    const [name, ...members] = ref.split('.');
     if (!f.scope.has(name)) {
       const known = [...f.scope.keys()];
       this.fail(`unknown variable '${name}'${known.length ? ` (known: ${known.join(', ')})` : ' (no variables are declared)'}`, pos, f);
     }
-    const v = f.scope.get(name);
+    let v = f.scope.get(name);
+    for (let i = 0; i < members.length && v !== null && v !== undefined; i++) {
+      const m = members[i];
+      const here = [name, ...members.slice(0, i)].join('.');
+      if (Array.isArray(v) && /^\d+$/.test(m)) v = v[Number(m)];
+      else if (isPlainObject(v) && Object.hasOwn(v, m)) v = v[m];
+      else if (allowUnset) return null;
+      else this.fail(`'${here}' has no member '${m}'`, pos, f);
+    }
     if ((v === null || v === undefined) && !allowUnset) {
-      this.fail(`variable '${name}' is not set (use it under {if: "\${${name}}", then: ...})`, pos, f);
+      this.fail(`variable '${ref}' is not set (use it under {if: "\${${ref}}", then: ...})`, pos, f);
     }
     return v ?? null;
   }
@@ -291,10 +302,10 @@ export class Expander {
   /** A string scalar: a whole `${name}` is the variable's value; otherwise interpolation of strings. */
   private string(s: string, pos: Pos, f: Frame): Item {
     const whole = WHOLE_REF.exec(s);
-    if (whole && NAME_RE.test(whole[1])) {
+    if (whole && REF_RE.test(whole[1])) {
       const name = whole[1];
       const v = structuredClone(this.lookup(name, pos, f));
-      const context = f.loopVars.has(name) ? f.context : [...f.context, `from variable ${name}=${show(v)}`];
+      const context = f.loopVars.has(name.split('.')[0]) ? f.context : [...f.context, `from variable ${name}=${show(v)}`];
       const origin: Origin = { pos, context };
       if (Array.isArray(v)) this.list(v.map((e) => ({ v: e, origin })), origin);
       return { v, origin };
@@ -309,7 +320,7 @@ export class Expander {
         const end = s.indexOf('}', i + 2);
         if (end < 0) this.fail(`unterminated '\${' in '${s}' (write $\${ for a literal \${)`, pos, f);
         const name = s.slice(i + 2, end);
-        if (!NAME_RE.test(name)) this.fail(`'\${${name}}' is not a variable reference (write $\${ for a literal \${)`, pos, f);
+        if (!REF_RE.test(name)) this.fail(`'\${${name}}' is not a variable reference (write $\${ for a literal \${)`, pos, f);
         const v = this.lookup(name, pos, f);
         if (typeof v === 'string') out += v;
         else if (typeof v === 'number' && Number.isInteger(v)) out += String(v);

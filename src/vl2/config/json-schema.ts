@@ -222,7 +222,7 @@ export function configJsonSchema(registry: SchemaRegistry = schema(), types: Typ
   };
   g.definitions[VAR] = {
     description: 'A whole value taken from a template variable, with its type.',
-    type: 'string', pattern: '^\\$\\{[A-Za-z_][A-Za-z0-9_-]*\\}$',
+    type: 'string', pattern: '^\\$\\{[A-Za-z_][A-Za-z0-9_-]*(\\.[A-Za-z0-9_-]+)*\\}$',
   };
   g.definitions[COND] = {
     description: 'A condition: a value (false, null, "", 0 and [] are false), or not/and/or/equals.',

@@ -68,7 +68,9 @@ function jsonErrorPos(text: string, e: SyntaxError, file: string): Pos | undefin
  * Parses a config file's text. `file` is the name used in positions (as the user wrote it, so errors
  * name the file the way the user knows it).
  */
-export function parseSource(text: string, file: string): SNode {
+export function parseSource(source: string, file: string): SNode {
+  // Editors on some systems write a byte-order mark; JSON.parse would refuse it.
+  const text = source.charCodeAt(0) === 0xfeff ? source.slice(1) : source;
   if (/\.json$/i.test(file)) {
     // YAML accepts more than JSON (comments, unquoted strings); a file that says it is JSON is held
     // to JSON so that what a management tool writes and what emu reads cannot differ.
