@@ -13,9 +13,7 @@
  * from the memory/CSR helpers and caught once per execution chunk.
  */
 import { AddressSpace, BusError, RAM_BASE } from '../memory/address-space.ts';
-// Op numbers are written as literals (with their names) in the execute switch: imported
-// enum members would be property loads and cost V8 its jump table.
-import { decodeInto, X0_SINK } from './decode.ts';
+import { RVC_TABLE } from './rvc.ts';
 import { muldiv64, muldiv32, out as mdOut } from './muldiv.ts';
 import {
   CSR, EXC, PRV_M, PRV_S, PRV_U,
@@ -44,7 +42,7 @@ const MISA_HI = 2 << 30; // MXL = 64
 
 export class Hart {
   /** Integer registers as (lo, hi) int32 pairs. */
-  readonly x = new Int32Array(66); // 64..65: sink for writes to x0
+  readonly x = new Int32Array(64);
   pc = 0;
   priv = PRV_M;
   readonly hartId: number;
@@ -102,13 +100,9 @@ export class Hart {
   private readonly tlbTag = new Float64Array(TLB_SIZE * 3).fill(NaN);
   private readonly tlbPa = new Float64Array(TLB_SIZE * 3);
   private tlbUsed = false;
-  /** Fetch page cache: virtual page start, RAM byte offset and decode-cache page. */
+  /** Fetch page cache: virtual page start and RAM byte offset of that page. */
   private fvp = NaN;
-  private fdec: Int32Array = new Int32Array(8192);
-  /** Physical address of the fetch page, and whether it is device memory (boot ROM). */
-  private fpa = 0;
-  private fRom = false;
-  private readonly romDec = new Int32Array(8192);
+  private fbase = 0;
   /** Set by stores that reach the bus (not plain RAM): the exec loop then ends its chunk. */
   private deviceWritten = false;
   /** High word of the last 64-bit load. */
@@ -118,7 +112,6 @@ export class Hart {
   private readonly ram16: Uint16Array;
   private readonly ram32: Int32Array;
   private readonly ramSize: number;
-  private readonly codeMap: Uint8Array;
 
   constructor(bus: AddressSpace, hartId = 0) {
     this.bus = bus;
@@ -127,7 +120,6 @@ export class Hart {
     this.ram16 = bus.ram16;
     this.ram32 = bus.ram32;
     this.ramSize = bus.ramSize;
-    this.codeMap = bus.codeMap;
     this.reset(0x1000);
   }
 
@@ -215,208 +207,241 @@ export class Hart {
     return done;
   }
 
-  /** The interpreter loop: executes up to n instructions from the decode cache. */
+  /** The interpreter loop: executes up to n instructions. */
   exec(n: number): number {
-    const x = this.x;
+    const x = this.x, r16 = this.ram16;
     let pc = this.pc;
-    let fvp = this.fvp;
-    let fdec = this.fdec;
     let i = 0;
     for (;;) {
       try {
         while (i < n) {
+          x[0] = 0; x[1] = 0;
           i++; // counted before fetch so a faulting fetch still consumes budget (no livelock)
-          // ---- fetch + decode (cached per physical page)
-          let off = pc - fvp;
-          if (!(off >= 0 && off < 4096)) {
-            this.pc = pc;
-            this.fetchPage(pc);
-            fvp = this.fvp; fdec = this.fdec;
-            off = pc - fvp;
+          // ---- fetch
+          let insn: number;
+          const off = pc - this.fvp;
+          if (off >= 0 && off < 4094) {
+            const k = (this.fbase + off) >>> 1;
+            insn = r16[k];
+            if ((insn & 3) === 3) insn |= r16[k + 1] << 16;
+          } else {
+            insn = this.fetchSlow(pc);
           }
-          const k = (off >>> 1) << 2;
-          let op = fdec[k];
-          if (op === 0) { this.pc = pc; op = this.decodeSlot(fdec, k, off); }
-          const r = fdec[k + 1], imm = fdec[k + 2];
-          const rd = r & 0xff, rs1 = (r >>> 8) & 0xff, rs2 = (r >>> 16) & 0xff;
-          switch (op) {
-            case 22 /* ADDI */: {
-              const al = x[rs1];
-              x[rd] = al + imm; x[rd + 1] = x[rs1 + 1] + (imm >> 31) + ((al >>> 0) + (imm >>> 0) > 0xffffffff ? 1 : 0);
-              pc += r >>> 24; break;
+          let ilen = 4;
+          if ((insn & 3) !== 3) {
+            ilen = 2;
+            const e = RVC_TABLE[insn & 0xffff];
+            if (e === 0) this.raise(EXC.illegal, insn & 0xffff, 0);
+            insn = e;
+          }
+          const rd = (insn >> 6) & 62, rs1 = (insn >> 14) & 62, rs2 = (insn >> 19) & 62;
+          switch (insn & 0x7f) {
+            case 0x37: // lui
+              x[rd] = insn & 0xfffff000; x[rd + 1] = insn >> 31; pc += ilen; break;
+            case 0x17: { // auipc
+              const v = pc + (insn & 0xfffff000);
+              x[rd] = v | 0; x[rd + 1] = Math.floor(v / TWO32) | 0; pc += ilen; break;
             }
-            case 57 /* LI */: x[rd] = imm; x[rd + 1] = imm >> 31; pc += r >>> 24; break;
-            case 58 /* MV */: x[rd] = x[rs1]; x[rd + 1] = x[rs1 + 1]; pc += r >>> 24; break;
-            case 1 /* LUI */: x[rd] = imm; x[rd + 1] = imm >> 31; pc += r >>> 24; break;
-            case 2 /* AUIPC */: {
-              const v = pc + imm;
-              x[rd] = v | 0; x[rd + 1] = Math.floor(v / TWO32) | 0; pc += r >>> 24; break;
-            }
-            case 3 /* JAL */: {
-              const link = pc + (r >>> 24);
+            case 0x6f: { // jal
+              const imm = ((insn >> 31) << 20) | (((insn >>> 21) & 0x3ff) << 1) | (((insn >>> 20) & 1) << 11) | (insn & 0xff000);
+              const link = pc + ilen;
               x[rd] = link | 0; x[rd + 1] = Math.floor(link / TWO32) | 0;
               pc += imm; break;
             }
-            case 4 /* JALR */: {
-              const t = x[rs1 + 1] * TWO32 + (x[rs1] >>> 0) + imm;
-              const link = pc + (r >>> 24);
+            case 0x67: { // jalr
+              const t = (x[rs1 + 1] * TWO32 + (x[rs1] >>> 0) + (insn >> 20));
+              const link = pc + ilen;
               x[rd] = link | 0; x[rd + 1] = Math.floor(link / TWO32) | 0;
-              pc = t - (t & 1 ? 1 : 0); // `&` on a double reads its low 32 bits: fine for bit 0
+              pc = t - (t & 1 ? 1 : 0); // & on a double >2^31 only looks at the low 32 bits: fine for bit 0
               break;
             }
-            case 5 /* BEQ */: pc += (x[rs1] === x[rs2] && x[rs1 + 1] === x[rs2 + 1]) ? imm : r >>> 24; break;
-            case 6 /* BNE */: pc += (x[rs1] !== x[rs2] || x[rs1 + 1] !== x[rs2 + 1]) ? imm : r >>> 24; break;
-            case 7 /* BLT */: {
-              const ah = x[rs1 + 1], bh = x[rs2 + 1];
-              pc += (ah < bh || (ah === bh && (x[rs1] >>> 0) < (x[rs2] >>> 0))) ? imm : r >>> 24; break;
+            case 0x63: { // branches
+              const al = x[rs1], ah = x[rs1 + 1], bl = x[rs2], bh = x[rs2 + 1];
+              let take: boolean;
+              switch ((insn >>> 12) & 7) {
+                case 0: take = al === bl && ah === bh; break;
+                case 1: take = al !== bl || ah !== bh; break;
+                case 4: take = ah < bh || (ah === bh && (al >>> 0) < (bl >>> 0)); break;
+                case 5: take = ah > bh || (ah === bh && (al >>> 0) >= (bl >>> 0)); break;
+                case 6: take = (ah >>> 0) < (bh >>> 0) || (ah === bh && (al >>> 0) < (bl >>> 0)); break;
+                case 7: take = (ah >>> 0) > (bh >>> 0) || (ah === bh && (al >>> 0) >= (bl >>> 0)); break;
+                default: this.raise(EXC.illegal, insn, 0); take = false;
+              }
+              if (take) {
+                pc += ((insn >> 31) << 12) | (((insn >>> 25) & 0x3f) << 5) | (((insn >>> 8) & 0xf) << 1) | (((insn >>> 7) & 1) << 11);
+              } else pc += ilen;
+              break;
             }
-            case 8 /* BGE */: {
-              const ah = x[rs1 + 1], bh = x[rs2 + 1];
-              pc += (ah > bh || (ah === bh && (x[rs1] >>> 0) >= (x[rs2] >>> 0))) ? imm : r >>> 24; break;
-            }
-            case 9 /* BLTU */: {
-              const ah = x[rs1 + 1] >>> 0, bh = x[rs2 + 1] >>> 0;
-              pc += (ah < bh || (ah === bh && (x[rs1] >>> 0) < (x[rs2] >>> 0))) ? imm : r >>> 24; break;
-            }
-            case 10 /* BGEU */: {
-              const ah = x[rs1 + 1] >>> 0, bh = x[rs2 + 1] >>> 0;
-              pc += (ah > bh || (ah === bh && (x[rs1] >>> 0) >= (x[rs2] >>> 0))) ? imm : r >>> 24; break;
-            }
-            case 11 /* LB */: case 12 /* LH */: case 13 /* LW */: case 14 /* LD */: case 15 /* LBU */: case 16 /* LHU */: case 17 /* LWU */: {
-              const a = x[rs1];
+            case 0x03: { // loads
+              const imm = insn >> 20, a = x[rs1];
               const lo = (a + imm) | 0;
               const hi = (x[rs1 + 1] + (imm >> 31) + ((a >>> 0) + (imm >>> 0) > 0xffffffff ? 1 : 0)) | 0;
               this.pc = pc;
-              switch (op) {
-                case 14 /* LD */: { const v = this.load64(lo, hi); x[rd] = v; x[rd + 1] = this.ldHi; break; }
-                case 13 /* LW */: { const v = this.load32(lo, hi); x[rd] = v; x[rd + 1] = v >> 31; break; }
-                case 17 /* LWU */: x[rd] = this.load32(lo, hi); x[rd + 1] = 0; break;
-                case 15 /* LBU */: x[rd] = this.load8(lo, hi); x[rd + 1] = 0; break;
-                case 11 /* LB */: { const v = (this.load8(lo, hi) << 24) >> 24; x[rd] = v; x[rd + 1] = v >> 31; break; }
-                case 12 /* LH */: { const v = (this.load16(lo, hi) << 16) >> 16; x[rd] = v; x[rd + 1] = v >> 31; break; }
-                default: x[rd] = this.load16(lo, hi); x[rd + 1] = 0; break;
+              switch ((insn >>> 12) & 7) {
+                case 0: { const v = (this.load8(lo, hi) << 24) >> 24; x[rd] = v; x[rd + 1] = v >> 31; break; }
+                case 1: { const v = (this.load16(lo, hi) << 16) >> 16; x[rd] = v; x[rd + 1] = v >> 31; break; }
+                case 2: { const v = this.load32(lo, hi); x[rd] = v; x[rd + 1] = v >> 31; break; }
+                case 3: { const v = this.load64(lo, hi); x[rd] = v; x[rd + 1] = this.ldHi; break; }
+                case 4: x[rd] = this.load8(lo, hi); x[rd + 1] = 0; break;
+                case 5: x[rd] = this.load16(lo, hi); x[rd + 1] = 0; break;
+                case 6: x[rd] = this.load32(lo, hi); x[rd + 1] = 0; break;
+                default: this.raise(EXC.illegal, insn, 0);
               }
-              pc += r >>> 24; break;
+              pc += ilen; break;
             }
-            case 18 /* SB */: case 19 /* SH */: case 20 /* SW */: case 21 /* SD */: {
-              const a = x[rs1];
+            case 0x23: { // stores
+              const imm = ((insn >> 25) << 5) | ((insn >>> 7) & 0x1f), a = x[rs1];
               const lo = (a + imm) | 0;
               const hi = (x[rs1 + 1] + (imm >> 31) + ((a >>> 0) + (imm >>> 0) > 0xffffffff ? 1 : 0)) | 0;
               this.pc = pc;
-              switch (op) {
-                case 21 /* SD */: this.store64(lo, hi, x[rs2], x[rs2 + 1]); break;
-                case 20 /* SW */: this.store32(lo, hi, x[rs2]); break;
-                case 18 /* SB */: this.store8(lo, hi, x[rs2]); break;
-                default: this.store16(lo, hi, x[rs2]); break;
+              switch ((insn >>> 12) & 7) {
+                case 0: this.store8(lo, hi, x[rs2]); break;
+                case 1: this.store16(lo, hi, x[rs2]); break;
+                case 2: this.store32(lo, hi, x[rs2]); break;
+                case 3: this.store64(lo, hi, x[rs2], x[rs2 + 1]); break;
+                default: this.raise(EXC.illegal, insn, 0);
               }
-              pc += r >>> 24;
+              pc += ilen;
               // a device register was written: end the chunk so a raised interrupt is taken now
               if (this.deviceWritten) { this.deviceWritten = false; n = i; }
               break;
             }
-            case 23 /* SLLI */: {
-              const al = x[rs1], ah = x[rs1 + 1];
-              if (imm === 0) { x[rd] = al; x[rd + 1] = ah; }
-              else if (imm < 32) { x[rd + 1] = (ah << imm) | (al >>> (32 - imm)); x[rd] = al << imm; }
-              else { x[rd + 1] = al << (imm - 32); x[rd] = 0; }
-              pc += r >>> 24; break;
+            case 0x13: { // op-imm
+              const imm = insn >> 20, al = x[rs1], ah = x[rs1 + 1];
+              switch ((insn >>> 12) & 7) {
+                case 0: { // addi
+                  x[rd] = al + imm; x[rd + 1] = ah + (imm >> 31) + ((al >>> 0) + (imm >>> 0) > 0xffffffff ? 1 : 0); break;
+                }
+                case 1: { // slli
+                  if ((insn >>> 26) !== 0) this.raise(EXC.illegal, insn, 0);
+                  const sh = imm & 63;
+                  if (sh === 0) { x[rd] = al; x[rd + 1] = ah; }
+                  else if (sh < 32) { x[rd + 1] = (ah << sh) | (al >>> (32 - sh)); x[rd] = al << sh; }
+                  else { x[rd + 1] = al << (sh - 32); x[rd] = 0; }
+                  break;
+                }
+                case 2: { // slti
+                  const ih = imm >> 31;
+                  x[rd] = ah < ih || (ah === ih && (al >>> 0) < (imm >>> 0)) ? 1 : 0; x[rd + 1] = 0; break;
+                }
+                case 3: { // sltiu
+                  const ih = imm >> 31;
+                  x[rd] = (ah >>> 0) < (ih >>> 0) || (ah === ih && (al >>> 0) < (imm >>> 0)) ? 1 : 0; x[rd + 1] = 0; break;
+                }
+                case 4: x[rd] = al ^ imm; x[rd + 1] = ah ^ (imm >> 31); break;
+                case 5: {
+                  const sh = imm & 63, f6 = insn >>> 26;
+                  if (f6 === 0) { // srli
+                    if (sh === 0) { x[rd] = al; x[rd + 1] = ah; }
+                    else if (sh < 32) { x[rd] = (al >>> sh) | (ah << (32 - sh)); x[rd + 1] = ah >>> sh; }
+                    else { x[rd] = ah >>> (sh - 32); x[rd + 1] = 0; }
+                  } else if (f6 === 0x10) { // srai
+                    if (sh === 0) { x[rd] = al; x[rd + 1] = ah; }
+                    else if (sh < 32) { x[rd] = (al >>> sh) | (ah << (32 - sh)); x[rd + 1] = ah >> sh; }
+                    else { x[rd] = ah >> (sh - 32); x[rd + 1] = ah >> 31; }
+                  } else this.raise(EXC.illegal, insn, 0);
+                  break;
+                }
+                case 6: x[rd] = al | imm; x[rd + 1] = ah | (imm >> 31); break;
+                default: x[rd] = al & imm; x[rd + 1] = ah & (imm >> 31); break;
+              }
+              pc += ilen; break;
             }
-            case 27 /* SRLI */: {
-              const al = x[rs1], ah = x[rs1 + 1];
-              if (imm === 0) { x[rd] = al; x[rd + 1] = ah; }
-              else if (imm < 32) { x[rd] = (al >>> imm) | (ah << (32 - imm)); x[rd + 1] = ah >>> imm; }
-              else { x[rd] = ah >>> (imm - 32); x[rd + 1] = 0; }
-              pc += r >>> 24; break;
+            case 0x1b: { // op-imm-32
+              const imm = insn >> 20, a = x[rs1];
+              let v: number;
+              switch ((insn >>> 12) & 7) {
+                case 0: v = (a + imm) | 0; break;
+                case 1: if ((insn >>> 25) !== 0) this.raise(EXC.illegal, insn, 0); v = a << (imm & 31); break;
+                case 5: {
+                  const f7 = insn >>> 25;
+                  if (f7 === 0) v = (a >>> (imm & 31)) | 0;
+                  else if (f7 === 0x20) v = a >> (imm & 31);
+                  else { this.raise(EXC.illegal, insn, 0); v = 0; }
+                  break;
+                }
+                default: this.raise(EXC.illegal, insn, 0); v = 0;
+              }
+              x[rd] = v; x[rd + 1] = v >> 31; pc += ilen; break;
             }
-            case 28 /* SRAI */: {
-              const al = x[rs1], ah = x[rs1 + 1];
-              if (imm === 0) { x[rd] = al; x[rd + 1] = ah; }
-              else if (imm < 32) { x[rd] = (al >>> imm) | (ah << (32 - imm)); x[rd + 1] = ah >> imm; }
-              else { x[rd] = ah >> (imm - 32); x[rd + 1] = ah >> 31; }
-              pc += r >>> 24; break;
+            case 0x33: { // op
+              const al = x[rs1], ah = x[rs1 + 1], bl = x[rs2], bh = x[rs2 + 1];
+              const f7 = insn >>> 25, f3 = (insn >>> 12) & 7;
+              if (f7 === 0) {
+                switch (f3) {
+                  case 0: x[rd] = al + bl; x[rd + 1] = ah + bh + ((al >>> 0) + (bl >>> 0) > 0xffffffff ? 1 : 0); break;
+                  case 1: {
+                    const sh = bl & 63;
+                    if (sh === 0) { x[rd] = al; x[rd + 1] = ah; }
+                    else if (sh < 32) { x[rd + 1] = (ah << sh) | (al >>> (32 - sh)); x[rd] = al << sh; }
+                    else { x[rd + 1] = al << (sh - 32); x[rd] = 0; }
+                    break;
+                  }
+                  case 2: x[rd] = ah < bh || (ah === bh && (al >>> 0) < (bl >>> 0)) ? 1 : 0; x[rd + 1] = 0; break;
+                  case 3: x[rd] = (ah >>> 0) < (bh >>> 0) || (ah === bh && (al >>> 0) < (bl >>> 0)) ? 1 : 0; x[rd + 1] = 0; break;
+                  case 4: x[rd] = al ^ bl; x[rd + 1] = ah ^ bh; break;
+                  case 5: {
+                    const sh = bl & 63;
+                    if (sh === 0) { x[rd] = al; x[rd + 1] = ah; }
+                    else if (sh < 32) { x[rd] = (al >>> sh) | (ah << (32 - sh)); x[rd + 1] = ah >>> sh; }
+                    else { x[rd] = ah >>> (sh - 32); x[rd + 1] = 0; }
+                    break;
+                  }
+                  case 6: x[rd] = al | bl; x[rd + 1] = ah | bh; break;
+                  default: x[rd] = al & bl; x[rd + 1] = ah & bh; break;
+                }
+              } else if (f7 === 0x20) {
+                if (f3 === 0) {
+                  x[rd] = al - bl; x[rd + 1] = ah - bh - ((al >>> 0) < (bl >>> 0) ? 1 : 0);
+                } else if (f3 === 5) {
+                  const sh = bl & 63;
+                  if (sh === 0) { x[rd] = al; x[rd + 1] = ah; }
+                  else if (sh < 32) { x[rd] = (al >>> sh) | (ah << (32 - sh)); x[rd + 1] = ah >> sh; }
+                  else { x[rd] = ah >> (sh - 32); x[rd + 1] = ah >> 31; }
+                } else this.raise(EXC.illegal, insn, 0);
+              } else if (f7 === 1) {
+                const lo = muldiv64(f3, al, ah, bl, bh);
+                x[rd] = lo; x[rd + 1] = mdOut.hi;
+              } else this.raise(EXC.illegal, insn, 0);
+              pc += ilen; break;
             }
-            case 24 /* SLTI */: {
-              const ah = x[rs1 + 1], ih = imm >> 31;
-              x[rd] = ah < ih || (ah === ih && (x[rs1] >>> 0) < (imm >>> 0)) ? 1 : 0; x[rd + 1] = 0; pc += r >>> 24; break;
+            case 0x3b: { // op-32
+              const a = x[rs1], b = x[rs2];
+              const f7 = insn >>> 25, f3 = (insn >>> 12) & 7;
+              let v = 0;
+              if (f7 === 0) {
+                if (f3 === 0) v = (a + b) | 0;
+                else if (f3 === 1) v = a << (b & 31);
+                else if (f3 === 5) v = (a >>> (b & 31)) | 0;
+                else this.raise(EXC.illegal, insn, 0);
+              } else if (f7 === 0x20) {
+                if (f3 === 0) v = (a - b) | 0;
+                else if (f3 === 5) v = a >> (b & 31);
+                else this.raise(EXC.illegal, insn, 0);
+              } else if (f7 === 1) {
+                if (f3 >= 1 && f3 <= 3) this.raise(EXC.illegal, insn, 0);
+                v = muldiv32(f3, a, b);
+              } else this.raise(EXC.illegal, insn, 0);
+              x[rd] = v; x[rd + 1] = v >> 31; pc += ilen; break;
             }
-            case 25 /* SLTIU */: {
-              const ah = x[rs1 + 1], ih = imm >> 31;
-              x[rd] = (ah >>> 0) < (ih >>> 0) || (ah === ih && (x[rs1] >>> 0) < (imm >>> 0)) ? 1 : 0; x[rd + 1] = 0; pc += r >>> 24; break;
-            }
-            case 26 /* XORI */: x[rd] = x[rs1] ^ imm; x[rd + 1] = x[rs1 + 1] ^ (imm >> 31); pc += r >>> 24; break;
-            case 29 /* ORI */: x[rd] = x[rs1] | imm; x[rd + 1] = x[rs1 + 1] | (imm >> 31); pc += r >>> 24; break;
-            case 30 /* ANDI */: x[rd] = x[rs1] & imm; x[rd + 1] = x[rs1 + 1] & (imm >> 31); pc += r >>> 24; break;
-            case 31 /* ADDIW */: { const v = (x[rs1] + imm) | 0; x[rd] = v; x[rd + 1] = v >> 31; pc += r >>> 24; break; }
-            case 32 /* SLLIW */: { const v = x[rs1] << imm; x[rd] = v; x[rd + 1] = v >> 31; pc += r >>> 24; break; }
-            case 33 /* SRLIW */: { const v = (x[rs1] >>> imm) | 0; x[rd] = v; x[rd + 1] = v >> 31; pc += r >>> 24; break; }
-            case 34 /* SRAIW */: { const v = x[rs1] >> imm; x[rd] = v; x[rd + 1] = v >> 31; pc += r >>> 24; break; }
-            case 35 /* ADD */: {
-              const al = x[rs1], bl = x[rs2];
-              x[rd] = al + bl; x[rd + 1] = x[rs1 + 1] + x[rs2 + 1] + ((al >>> 0) + (bl >>> 0) > 0xffffffff ? 1 : 0);
-              pc += r >>> 24; break;
-            }
-            case 36 /* SUB */: {
-              const al = x[rs1], bl = x[rs2];
-              x[rd] = al - bl; x[rd + 1] = x[rs1 + 1] - x[rs2 + 1] - ((al >>> 0) < (bl >>> 0) ? 1 : 0);
-              pc += r >>> 24; break;
-            }
-            case 37 /* SLL */: {
-              const al = x[rs1], ah = x[rs1 + 1], sh = x[rs2] & 63;
-              if (sh === 0) { x[rd] = al; x[rd + 1] = ah; }
-              else if (sh < 32) { x[rd + 1] = (ah << sh) | (al >>> (32 - sh)); x[rd] = al << sh; }
-              else { x[rd + 1] = al << (sh - 32); x[rd] = 0; }
-              pc += r >>> 24; break;
-            }
-            case 41 /* SRL */: {
-              const al = x[rs1], ah = x[rs1 + 1], sh = x[rs2] & 63;
-              if (sh === 0) { x[rd] = al; x[rd + 1] = ah; }
-              else if (sh < 32) { x[rd] = (al >>> sh) | (ah << (32 - sh)); x[rd + 1] = ah >>> sh; }
-              else { x[rd] = ah >>> (sh - 32); x[rd + 1] = 0; }
-              pc += r >>> 24; break;
-            }
-            case 42 /* SRA */: {
-              const al = x[rs1], ah = x[rs1 + 1], sh = x[rs2] & 63;
-              if (sh === 0) { x[rd] = al; x[rd + 1] = ah; }
-              else if (sh < 32) { x[rd] = (al >>> sh) | (ah << (32 - sh)); x[rd + 1] = ah >> sh; }
-              else { x[rd] = ah >> (sh - 32); x[rd + 1] = ah >> 31; }
-              pc += r >>> 24; break;
-            }
-            case 38 /* SLT */: {
-              const ah = x[rs1 + 1], bh = x[rs2 + 1];
-              x[rd] = ah < bh || (ah === bh && (x[rs1] >>> 0) < (x[rs2] >>> 0)) ? 1 : 0; x[rd + 1] = 0; pc += r >>> 24; break;
-            }
-            case 39 /* SLTU */: {
-              const ah = x[rs1 + 1] >>> 0, bh = x[rs2 + 1] >>> 0;
-              x[rd] = ah < bh || (ah === bh && (x[rs1] >>> 0) < (x[rs2] >>> 0)) ? 1 : 0; x[rd + 1] = 0; pc += r >>> 24; break;
-            }
-            case 40 /* XOR */: x[rd] = x[rs1] ^ x[rs2]; x[rd + 1] = x[rs1 + 1] ^ x[rs2 + 1]; pc += r >>> 24; break;
-            case 43 /* OR */: x[rd] = x[rs1] | x[rs2]; x[rd + 1] = x[rs1 + 1] | x[rs2 + 1]; pc += r >>> 24; break;
-            case 44 /* AND */: x[rd] = x[rs1] & x[rs2]; x[rd + 1] = x[rs1 + 1] & x[rs2 + 1]; pc += r >>> 24; break;
-            case 45 /* MULDIV */: {
-              const lo = muldiv64(imm, x[rs1], x[rs1 + 1], x[rs2], x[rs2 + 1]);
-              x[rd] = lo; x[rd + 1] = mdOut.hi; pc += r >>> 24; break;
-            }
-            case 46 /* ADDW */: { const v = (x[rs1] + x[rs2]) | 0; x[rd] = v; x[rd + 1] = v >> 31; pc += r >>> 24; break; }
-            case 47 /* SUBW */: { const v = (x[rs1] - x[rs2]) | 0; x[rd] = v; x[rd + 1] = v >> 31; pc += r >>> 24; break; }
-            case 48 /* SLLW */: { const v = x[rs1] << (x[rs2] & 31); x[rd] = v; x[rd + 1] = v >> 31; pc += r >>> 24; break; }
-            case 49 /* SRLW */: { const v = (x[rs1] >>> (x[rs2] & 31)) | 0; x[rd] = v; x[rd + 1] = v >> 31; pc += r >>> 24; break; }
-            case 50 /* SRAW */: { const v = x[rs1] >> (x[rs2] & 31); x[rd] = v; x[rd + 1] = v >> 31; pc += r >>> 24; break; }
-            case 51 /* MULDIVW */: { const v = muldiv32(imm, x[rs1], x[rs2]); x[rd] = v; x[rd + 1] = v >> 31; pc += r >>> 24; break; }
-            case 52 /* FENCE */: pc += r >>> 24; break; // memory is sequentially consistent and stores keep decoded code coherent
-            case 53 /* SYSTEM */: // slow path; ends the chunk so CSR changes take effect (interrupts)
+            case 0x0f: // fence, fence.i: memory is sequentially consistent here and nothing caches code
+              if (((insn >>> 12) & 7) > 1) this.raise(EXC.illegal, insn, 0);
+              pc += ilen; break;
+            case 0x73: // system: slow path; ends the chunk so CSR changes take effect (interrupts)
               this.pc = pc;
               this.chunkExec = i;
-              this.system(fdec[k + 3], r >>> 24);
-              pc = this.pc; fvp = this.fvp; fdec = this.fdec;
+              this.system(insn, ilen);
+              pc = this.pc;
               n = i;
               break;
-            case 54 /* AMO */:
+            case 0x2f: // atomics
               this.pc = pc;
-              this.amo(fdec[k + 3]);
-              pc += r >>> 24; break;
-            default: // ILLEGAL (including F/D: not implemented, see fpOrIllegal)
+              this.amo(insn);
+              pc += ilen; break;
+            default:
               this.pc = pc;
-              this.raise(EXC.illegal, fdec[k + 3], 0);
+              this.fpOrIllegal(insn, ilen);
+              pc += ilen; break;
           }
         }
         break;
@@ -424,36 +449,14 @@ export class Hart {
         if (e !== TRAP) { this.pc = pc; throw e; }
         this.pc = pc;
         this.enterTrap(this.tCause, false, this.tLo, this.tHi);
-        pc = this.pc; fvp = this.fvp; fdec = this.fdec;
+        pc = this.pc;
         n = i; // leave the chunk: the trap may have changed privilege or enabled interrupts
       }
     }
+    x[0] = 0; x[1] = 0;
     this.pc = pc;
     this.instret += i;
     return i;
-  }
-
-  /**
-   * Decode the instruction at offset `off` of the current fetch page into d[k..] and return its
-   * op. An instruction whose second half lies on the next page is decoded from both pages; it
-   * stays cached only without address translation (then the next page is the physically
-   * next one, and stores there invalidate this slot too).
-   */
-  private decodeSlot(d: Int32Array, k: number, off: number): number {
-    let raw = this.fetchHalf(this.fpa + off, this.pc);
-    let cache = true;
-    if ((raw & 3) === 3) {
-      if (off >= 4094) {
-        const pc2 = this.pc + 2;
-        const pa2 = this.fetchPa(pc2 | 0, Math.floor(pc2 / TWO32) | 0);
-        raw |= this.fetchHalf(pa2, pc2) << 16;
-        cache = !this.xlateI;
-      } else raw |= this.fetchHalf(this.fpa + off + 2, this.pc + 2) << 16;
-    }
-    decodeInto(d, k, raw);
-    const op = d[k];
-    if (!cache || this.fRom) d[k] = 0;
-    return op;
   }
 
   // --- traps ----------------------------------------------------------------------------
@@ -762,7 +765,7 @@ export class Hart {
     const f3 = (insn >>> 12) & 7, f5 = insn >>> 27;
     if (f3 !== 2 && f3 !== 3) this.raise(EXC.illegal, insn, 0);
     const x = this.x;
-    const rd = ((insn >> 6) & 62) || X0_SINK, rs1 = (insn >> 14) & 62, rs2 = (insn >> 19) & 62;
+    const rd = (insn >> 6) & 62, rs1 = (insn >> 14) & 62, rs2 = (insn >> 19) & 62;
     const vlo = x[rs1], vhi = x[rs1 + 1];
     const size = f3 === 2 ? 4 : 8;
     const isLr = f5 === 2;
@@ -851,25 +854,25 @@ export class Hart {
   store8(lo: number, hi: number, v: number): void {
     const pa = this.xlateD ? this.translate(lo, hi, ACC_STORE) : (hi === 0 ? lo >>> 0 : this.raise(EXC.storeAccess, lo, hi));
     const off = pa - RAM_BASE;
-    if (off >= 0 && off < this.ramSize) { this.ram8[off] = v; if (this.codeMap[off >>> 12] !== 0) this.bus.codeWrite(off, 1); return; }
+    if (off >= 0 && off < this.ramSize) { this.ram8[off] = v; return; }
     this.physWrite(pa, 1, v, 0, lo, hi);
   }
   store16(lo: number, hi: number, v: number): void {
     const pa = this.xlateD ? this.translate(lo, hi, ACC_STORE) : (hi === 0 ? lo >>> 0 : this.raise(EXC.storeAccess, lo, hi));
     const off = pa - RAM_BASE;
-    if ((off & 1) === 0 && off >= 0 && off < this.ramSize) { this.ram16[off >>> 1] = v; if (this.codeMap[off >>> 12] !== 0) this.bus.codeWrite(off, 2); return; }
+    if ((off & 1) === 0 && off >= 0 && off < this.ramSize) { this.ram16[off >>> 1] = v; return; }
     this.slowWrite(pa, 2, v, 0, lo, hi);
   }
   store32(lo: number, hi: number, v: number): void {
     const pa = this.xlateD ? this.translate(lo, hi, ACC_STORE) : (hi === 0 ? lo >>> 0 : this.raise(EXC.storeAccess, lo, hi));
     const off = pa - RAM_BASE;
-    if ((off & 3) === 0 && off >= 0 && off < this.ramSize) { this.ram32[off >>> 2] = v; if (this.codeMap[off >>> 12] !== 0) this.bus.codeWrite(off, 4); return; }
+    if ((off & 3) === 0 && off >= 0 && off < this.ramSize) { this.ram32[off >>> 2] = v; return; }
     this.slowWrite(pa, 4, v, 0, lo, hi);
   }
   store64(lo: number, hi: number, vl: number, vh: number): void {
     const pa = this.xlateD ? this.translate(lo, hi, ACC_STORE) : (hi === 0 ? lo >>> 0 : this.raise(EXC.storeAccess, lo, hi));
     const off = pa - RAM_BASE;
-    if ((off & 7) === 0 && off >= 0 && off < this.ramSize) { const k = off >>> 2; this.ram32[k] = vl; this.ram32[k + 1] = vh; if (this.codeMap[off >>> 12] !== 0) this.bus.codeWrite(off, 8); return; }
+    if ((off & 7) === 0 && off >= 0 && off < this.ramSize) { const k = off >>> 2; this.ram32[k] = vl; this.ram32[k + 1] = vh; return; }
     this.slowWrite(pa, 8, vl, vh, lo, hi);
   }
 
@@ -928,26 +931,29 @@ export class Hart {
   }
 
   // --- fetch ----------------------------------------------------------------------------
-  /** Make the page holding pc the current fetch page (translating it; may raise a fetch fault). */
-  private fetchPage(pc: number): void {
+  private fetchSlow(pc: number): number {
     const lo = pc | 0, hi = Math.floor(pc / TWO32) | 0;
     const pa = this.fetchPa(lo, hi);
-    const pagePa = pa - (pa & 0xfff);
-    const off = pagePa - RAM_BASE;
-    this.fvp = pc - (lo & 0xfff);
-    this.fpa = pagePa;
+    const off = pa - RAM_BASE;
     if (off >= 0 && off < this.ramSize) {
-      this.fRom = false;
-      this.fdec = this.bus.decodePage(off);
-    } else {
-      // ROM or other device memory: decoded slots are not kept (see decodeSlot)
-      this.fRom = true;
-      this.fdec = this.romDec;
+      // cache this page for the fast path
+      this.fvp = pc - (lo & 0xfff);
+      this.fbase = off - (pa & 0xfff);
+      let v = this.ram16[off >>> 1];
+      if ((v & 3) === 3) {
+        if ((pa & 0xfff) === 0xffe) {
+          const pc2 = pc + 2;
+          const pa2 = this.fetchPa(pc2 | 0, Math.floor(pc2 / TWO32) | 0);
+          v |= this.fetchHalf(pa2, pc2) << 16;
+        } else v |= this.ram16[(off >>> 1) + 1] << 16;
+      }
+      return v;
     }
+    let v = this.fetchHalf(pa, pc);
+    if ((v & 3) === 3) v |= this.fetchHalf(pa + 2, pc + 2) << 16;
+    return v;
   }
   private fetchHalf(pa: number, va: number): number {
-    const off = pa - RAM_BASE;
-    if (off >= 0 && off < this.ramSize) return this.ram16[off >>> 1];
     try {
       return this.bus.read(pa, 2);
     } catch (e) {

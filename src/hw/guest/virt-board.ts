@@ -120,7 +120,7 @@ export class VirtBoard {
   reset(): void {
     const wasRunning = this.runLoop.isRunning;
     this.runLoop.pause();
-    this.as.clearRam();
+    this.as.ram.fill(0);
     this.as.reset();
     for (const h of this.harts) h.reset(MROM_BASE);
     if (this.images) this.loadImages(this.images);

@@ -19,9 +19,6 @@
  * - Accesses outside any region raise an access fault in the hart (as QEMU does for unmapped
  *   addresses on virt).
  *
- * - A device that writes guest RAM itself (DMA) uses `writeRam(pa, bytes)` or calls
- *   `invalidateCode(pa, len)` after writing `as.ram`, so harts do not run stale pre-decoded code.
- *
  * Attach with `as.map(base, size, device, name)`.
  */
 
@@ -56,13 +53,6 @@ export class AddressSpace {
   readonly ram16: Uint16Array;
   readonly ram32: Int32Array;
   readonly regions: MmioRegion[] = [];
-  /**
-   * Decode cache shared by the harts: per 4 KiB RAM page, 2048 halfword slots of 4 int32s
-   * (see cpu/decode.ts). codeMap[page] is 1 while the page has one, so stores can cheaply
-   * tell whether they must invalidate decoded instructions.
-   */
-  readonly codeMap: Uint8Array;
-  private readonly codePages: (Int32Array | null)[];
   /** Last region hit: MMIO accesses cluster on one device (the UART while printing). */
   private last: MmioRegion | null = null;
 
@@ -75,51 +65,6 @@ export class AddressSpace {
     this.ram = new Uint8Array(buf);
     this.ram16 = new Uint16Array(buf);
     this.ram32 = new Int32Array(buf);
-    this.codeMap = new Uint8Array(ramSize >>> 12);
-    this.codePages = new Array<Int32Array | null>(ramSize >>> 12).fill(null);
-  }
-
-  /** The decode-cache page for RAM offset `off` (created empty on first use). */
-  decodePage(off: number): Int32Array {
-    const p = off >>> 12;
-    let d = this.codePages[p];
-    if (d === null) {
-      d = new Int32Array(2048 * 4);
-      this.codePages[p] = d;
-      this.codeMap[p] = 1;
-    }
-    return d;
-  }
-
-  /**
-   * Forget decoded instructions overlapping RAM offsets [off, off + len). Called by the harts'
-   * stores into code pages; devices that write guest RAM directly (DMA) must call
-   * invalidateCode() with the physical range, or use writeRam().
-   */
-  codeWrite(off: number, len: number): void {
-    const first = off > 0 ? (off - 2) >>> 1 : 0; // a 4-byte instruction may start 2 bytes earlier
-    const last = (off + len - 1) >>> 1;
-    for (let s = first; s <= last; s++) {
-      const d = this.codePages[s >>> 11];
-      if (d !== null) d[(s & 2047) << 2] = 0;
-    }
-  }
-
-  invalidateCode(pa: number, len: number): void {
-    if (len <= 0) return;
-    const start = Math.max(pa, RAM_BASE), end = Math.min(pa + len, RAM_BASE + this.ramSize);
-    if (start >= end) return;
-    if (end - start > 8192) {
-      for (let p = (start - RAM_BASE) >>> 12; p <= (end - 1 - RAM_BASE) >>> 12; p++) {
-        const d = this.codePages[p];
-        if (d !== null) d.fill(0);
-      }
-    } else this.codeWrite(start - RAM_BASE, end - start);
-  }
-
-  /** Write host bytes into guest RAM (DMA), keeping decoded instructions coherent. */
-  writeRam(pa: number, data: Uint8Array): void {
-    this.loadBytes(pa, data);
   }
 
   map(base: number, size: number, device: MmioDevice, name: string): void {
@@ -165,7 +110,6 @@ export class AddressSpace {
       m[o] = value;
       if (size >= 2) m[o + 1] = value >>> 8;
       if (size === 4) { m[o + 2] = value >>> 16; m[o + 3] = value >>> 24; }
-      if (this.codeMap[o >>> 12] !== 0) this.codeWrite(o, size);
       return;
     }
     const r = this.findRegion(pa);
@@ -176,21 +120,11 @@ export class AddressSpace {
 
   /** Copy host bytes into guest physical memory (RAM or ROM-like devices exposing `load`). */
   loadBytes(pa: number, data: Uint8Array): void {
-    if (this.isRam(pa, data.length)) {
-      this.ram.set(data, pa - RAM_BASE);
-      this.invalidateCode(pa, data.length);
-      return;
-    }
+    if (this.isRam(pa, data.length)) { this.ram.set(data, pa - RAM_BASE); return; }
     throw new RangeError(`cannot load ${data.length} bytes at 0x${pa.toString(16)}: not inside RAM`);
   }
 
   reset(): void {
     for (const r of this.regions) r.device.reset?.();
-  }
-
-  /** Clear RAM (machine reset) and every decoded page. */
-  clearRam(): void {
-    this.ram.fill(0);
-    for (const d of this.codePages) if (d !== null) d.fill(0);
   }
 }
