@@ -6,6 +6,8 @@ import { QmpError } from '../../shared/errors.ts';
 import type { BlockDriver, CacheMode } from './driver.ts';
 import { FileDriver } from './file.ts';
 import { RawDriver } from './raw.ts';
+import { Qcow2Driver } from './qcow2.ts';
+import { type ImageFormat, openImage } from './open.ts';
 
 export type BlockdevOptions = Record<string, unknown> & { driver: string; 'node-name'?: string };
 
@@ -102,7 +104,20 @@ export class BlockGraph {
         if (o.driver === 'raw') {
           impl = new RawDriver(child.impl, { offset: o.offset as number | undefined, size: o.size as number | undefined, probed: false }, filename);
         } else {
-          throw new QmpError("Block driver 'qcow2' is not yet available through blockdev-add");
+          if (!(child.impl instanceof FileDriver)) throw new QmpError(`qcow2 node '${name}': its file must be a 'file' node`);
+          const backingRef = o.backing as BlockdevOptions | string | null | undefined;
+          let backing: BlockDriver | null | undefined;
+          if (backingRef === null) backing = null;
+          else if (backingRef !== undefined) {
+            const b = this.child(backingRef, opened, true);
+            children.push(b);
+            backing = b.impl;
+          }
+          impl = new Qcow2Driver(child.impl, {
+            filename, readOnly, backing,
+            // A backing file named in the image's header opens read-only, its format probed as QEMU does.
+            openBacking: (file, format) => openImage({ filename: file, format: format as ImageFormat | undefined, readOnly: true }).driver,
+          });
         }
         break;
       }
