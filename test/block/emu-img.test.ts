@@ -74,7 +74,10 @@ t.test('emu-img check agrees with qemu-img check', needsQemuImg, async (t) => {
   poke('l.qcow2', 0x20000 + 2 * 6, 1);
   poke('c.qcow2', 0x20000 + 2 * 5, 0);
   fs.writeFileSync(at('plain.raw'), new Uint8Array(4096));
-  for (const f of ['fresh.qcow2', 'frag.qcow2', 'emu.qcow2', 'l.qcow2', 'c.qcow2', 'plain.raw']) {
+  expectOk(t, qemuImg('convert', '-c', '-O', 'qcow2', at('frag.qcow2'), at('comp.qcow2')), 'compressed copy');
+  expectOk(t, qemuImg('snapshot', '-c', 's1', at('frag.qcow2')), 'internal snapshot');
+  expectOk(t, qemuIo('-c', 'write 0 8k', at('frag.qcow2')), 'write after snapshot');
+  for (const f of ['fresh.qcow2', 'frag.qcow2', 'emu.qcow2', 'l.qcow2', 'c.qcow2', 'plain.raw', 'comp.qcow2']) {
     same(t, dir, ['check', f], `check ${f}`);
     same(t, dir, ['check', '--output=json', f], `check --output=json ${f}`);
   }

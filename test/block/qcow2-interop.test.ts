@@ -156,3 +156,25 @@ t.test('unsupported images are refused, never misread', needsQemuImg, async (t) 
   ok(t, qemuImg('create', '-q', '-f', 'qcow2', '-o', `data_file=${path.join(dir, 'df.raw')}`, dataFile, '1M'), 'create data_file');
   t.throws(() => openImage({ filename: dataFile }), /Unsupported qcow2 feature\(s\): external data file/);
 });
+
+t.test('preallocated zero clusters and internal snapshots', needsQemuImg, async (t) => {
+  const dir = scratch(t);
+  const img = path.join(dir, 'z.qcow2');
+  ok(t, qemuImg('create', '-q', '-f', 'qcow2', img, '1M'), 'create');
+  // write -z without -u keeps the cluster allocated but flags it zero: old bytes stay on disk.
+  ok(t, qemuIo('-c', 'write -P 0xee 0 128k', '-c', 'write -z 0 64k', img), 'write, then zero in place');
+  const d = openImage({ filename: img, format: 'qcow2' }).driver;
+  d.write(1000, new Uint8Array(100).fill(0x12));
+  d.close();
+  ok(t, qemuImg('check', img), 'check');
+  const expect = qemuContent(t, dir, img);
+  t.ok(readAll(img).equals(expect), 'emu and qemu agree');
+  t.equal(expect[999], 0, 'the rest of the cluster reads as zeros, not the old 0xee');
+  t.equal(expect[1000], 0x12);
+  t.equal(expect[70000], 0xee);
+
+  ok(t, qemuImg('snapshot', '-c', 'snap1', img), 'snapshot');
+  ok(t, qemuIo('-c', 'write -P 0x34 0 4k', img), 'write after snapshot');
+  t.throws(() => openImage({ filename: img, format: 'qcow2' }), { message: `Could not open '${img}': the image has 1 internal snapshot(s); emu can only open such images read-only` });
+  t.ok(readAll(img).equals(qemuContent(t, dir, img)), 'read-only reads match');
+});
