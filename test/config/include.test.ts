@@ -120,3 +120,16 @@ t.test('a file included twice without a cycle is fine', async (t) => {
   });
   t.same(loadConfig(path('vm.yaml')).document.actions, { shutdown: 'pause' });
 });
+
+t.test('errors inside an included file say how it was reached', async (t) => {
+  const { path } = tempDir({
+    'vm.yaml': 'include:\n  - {file: disk.yaml, with: {n: 1}}\n',
+    'disk.yaml': 'variables:\n  n: {type: int}\nblockdevs:\n  - {driver: null-co, node-name: x, size: lots}\n',
+    'syntax.yaml': 'include: [broken.yaml]\n',
+    'broken.yaml': 'machine: {type: virt\n',
+  });
+  t.match(configError(() => loadConfig(path('vm.yaml'))).message,
+    /disk\.yaml:4:43: in .*disk\.yaml included from .*vm\.yaml:2:5: Invalid parameter type for 'size', expected: integer$/);
+  t.match(configError(() => loadConfig(path('syntax.yaml'))).message,
+    /broken\.yaml:\d+:\d+: in .*broken\.yaml included from .*syntax\.yaml:1:11: /);
+});

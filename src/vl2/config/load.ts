@@ -58,6 +58,9 @@ interface Part {
   generation?: number;
 }
 
+/** Gives a file's variables their values, from its declarations. */
+type Binder = (decls: Map<string, VariableDecl>) => Map<string, unknown>;
+
 interface IncludeLink {
   file: string;
   display: string;
@@ -72,7 +75,20 @@ class Loader {
 
   constructor(private readonly readFile: (path: string) => string) {}
 
-  load(abs: string, display: string, chain: IncludeLink[], bind: (decls: Map<string, VariableDecl>, root: SNode) => Map<string, unknown>, context: readonly string[]): Part {
+  load(abs: string, display: string, chain: IncludeLink[], bind: Binder, context: readonly string[]): Part {
+    try {
+      return this.loadFile(abs, display, chain, bind, context);
+    } catch (e) {
+      // Errors found before expansion (syntax, declarations) have no frames yet; inside an
+      // included file they still need to say how the file was reached.
+      if (e instanceof ConfigError && context.length && !e.context.length && e.file === display) {
+        throw new ConfigError(e.reason, { file: e.file, line: e.line!, column: e.column! }, context);
+      }
+      throw e;
+    }
+  }
+
+  private loadFile(abs: string, display: string, chain: IncludeLink[], bind: Binder, context: readonly string[]): Part {
     const key = canonical(abs);
     const seen = chain.findIndex((l) => canonical(l.file) === key);
     if (seen >= 0) {
@@ -102,7 +118,7 @@ class Loader {
       throw new ConfigError(`unsupported format ${JSON.stringify(fmt.value.kind === 'scalar' ? fmt.value.value : '(not a string)')}; emu reads '${DOCUMENT_FORMAT}'`, fmt.value.pos, context);
     }
     const decls = parseDeclarations(byKey.get('variables')?.value);
-    const scope = bind(decls, root);
+    const scope = bind(decls);
     const frame = Expander.frame(scope, context);
     const part: Part = { chardevs: [], blockdevs: [], devices: [] };
     const gen = byKey.get('generation');
