@@ -78,6 +78,8 @@ export interface DriveInput {
   id?: string | undefined;
   /** Options in the order given; a repeated key keeps its last value. */
   opts: Record<string, string>;
+  /** Every option in order with repeats, when known (QEMU's renames make the first value win). */
+  all?: [string, string][];
   loc: Loc;
 }
 
@@ -162,7 +164,12 @@ function boolOpt(name: string, value: string | undefined, loc: Loc): boolean {
   }
 }
 
-/** Assigns bus, unit and id to drives in order, as configure_blockdev → drive_new does. */
+/**
+ * Assigns bus, unit and id to drives in order, as configure_blockdev → drive_new does. QEMU opens
+ * each drive's image right after its checks, before the next drive: to report errors in QEMU's
+ * order, call add(), then open the image (block-layer errors such as "Block format 'raw' does not
+ * support the option 'x'"), then checkName(), drive by drive.
+ */
 export class DriveTable {
   readonly facts: MachineBlockFacts;
   readonly drives: DriveConfig[] = [];
@@ -193,25 +200,41 @@ export class DriveTable {
    */
   add(input: DriveInput, opts: { snapshot?: boolean; isDefault?: boolean } = {}): DriveConfig {
     const loc = input.loc;
-    const all: Record<string, string> = Object.create(null);
-    for (const [k, v] of Object.entries(input.opts)) all[k] = v;
-    if (opts.snapshot && all.snapshot === undefined) all.snapshot = 'on';
+    // QEMU works on the option list (repeats kept) until it makes a dictionary of it.
+    const list: [string, string][] = (input.all ?? Object.entries(input.opts)).map(([k, v]) => [k, v]);
+    const lastIndex = (k: string) => {
+      for (let i = list.length - 1; i >= 0; i--) if (list[i][0] === k) return i;
+      return -1;
+    };
+    const lastValue = (k: string) => {
+      const i = lastIndex(k);
+      return i < 0 ? undefined : list[i][1];
+    };
+    if (opts.snapshot && lastValue('snapshot') === undefined) list.push(['snapshot', 'on']);
 
+    // qemu_opt_rename moves the last value first, so of repeated values the first one ends up last.
     for (const [from, to] of RENAMES) {
-      if (all[from] === undefined) continue;
-      if (all[to] !== undefined) throw new LegacyError(`'${to}' and its alias '${from}' can't be used at the same time`, loc);
-      all[to] = all[from];
-      delete all[from];
+      if (lastValue(from) === undefined) continue;
+      if (lastValue(to) !== undefined) throw new LegacyError(`'${to}' and its alias '${from}' can't be used at the same time`, loc);
+      for (let i = lastIndex(from); i >= 0; i = lastIndex(from)) {
+        list.push([to, list[i][1]]);
+        list.splice(i, 1);
+      }
     }
 
-    if (all.cache !== undefined) {
-      const c = parseCacheMode(all.cache);
+    const cache = lastValue('cache');
+    if (cache !== undefined) {
+      const c = parseCacheMode(cache);
       if (!c) throw new LegacyError('invalid cache option', loc);
-      if (all['cache.writeback'] === undefined) all['cache.writeback'] = onOff(!c.writethrough);
-      if (all['cache.direct'] === undefined) all['cache.direct'] = onOff(c.nocache);
-      if (all['cache.no-flush'] === undefined) all['cache.no-flush'] = onOff(c.noFlush);
-      delete all.cache;
+      if (lastValue('cache.writeback') === undefined) list.push(['cache.writeback', onOff(!c.writethrough)]);
+      if (lastValue('cache.direct') === undefined) list.push(['cache.direct', onOff(c.nocache)]);
+      if (lastValue('cache.no-flush') === undefined) list.push(['cache.no-flush', onOff(c.noFlush)]);
+      // Only the last cache= is removed; earlier ones reach the block layer, which rejects them.
+      list.splice(lastIndex('cache'), 1);
     }
+
+    const all: Record<string, string> = Object.create(null);
+    for (const [k, v] of list) all[k] = v;
 
     // The legacy options are taken out and checked against their types first.
     const take = (k: string) => {
@@ -313,6 +336,20 @@ export class DriveTable {
     this.drives.push(config);
     this.warnings.push(...warnings);
     return config;
+  }
+
+  /**
+   * monitor_add_blk's checks on a drive's name, which QEMU makes after the block layer has opened
+   * the drive (so an image error of this drive comes first): the name must be unique among the
+   * drives added before it, and no block node (-blockdev node-name) may carry it. Automatic ids can
+   * collide: the id of an interface with unlimited units ignores the bus (`none0` for bus=1 too).
+   */
+  checkName(config: DriveConfig, nodeNames: ReadonlySet<string> = new Set()): void {
+    const earlier = this.drives.slice(0, Math.max(0, this.drives.indexOf(config)));
+    if (earlier.some((d) => d.id === config.id)) throw new LegacyError(`Device with id '${config.id}' already exists`, config.loc);
+    if (nodeNames.has(config.id)) {
+      throw new LegacyError(`Device name '${config.id}' conflicts with an existing node name`, config.loc);
+    }
   }
 
   /**

@@ -17,6 +17,12 @@ import { readConfigFile, type ConfigSection } from './readconfig.ts';
 export interface OptsRecord {
   id?: string;
   opts: Record<string, string>;
+  /**
+   * Every option in the order given, repeats included, as QEMU keeps them. Only needed where QEMU's
+   * own processing depends on repeats (-drive renames readonly → read-only so that the first of
+   * several values wins).
+   */
+  all: [string, string][];
   loc: Loc;
 }
 
@@ -143,7 +149,8 @@ const DISPLAY_GL = ['off', 'on', 'core', 'es'];
 function toRecord(o: QemuOpts, loc: Loc): OptsRecord {
   const opts: Record<string, string> = Object.create(null);
   for (const x of o.opts) opts[x.name] = x.str;
-  return o.id === undefined ? { opts, loc } : { id: o.id, opts, loc };
+  const all = o.opts.map((x): [string, string] => [x.name, x.str]);
+  return o.id === undefined ? { opts, all, loc } : { id: o.id, opts, all, loc };
 }
 
 /** Parser state: QEMU's option lists plus the non-QemuOpts groups. */

@@ -144,6 +144,28 @@ t.test("emu's virt: disks on virtio, removable media on SCSI", async (t) => {
   t.throws(() => run(['-drive', 'file=d0.img,if=ide']).drives!.checkOrphans(), { message: 'machine type does not support if=ide,bus=0,unit=0' });
 });
 
+t.test('repeated options and names (observed)', async (t) => {
+  // renaming readonly to read-only makes the first of repeated values win
+  t.equal(err(['-drive', 'file=d0.img,if=none,readonly=on,readonly=maybe']), '');
+  t.equal(run(['-drive', 'file=d0.img,if=none,readonly=on,readonly=off']).drives!.drives[0].readOnly, true);
+  t.equal(
+    err(['-drive', 'file=d0.img,if=none,readonly=maybe,readonly=on']),
+    "emu-legacy: -drive file=d0.img,if=none,readonly=maybe,readonly=on: Parameter 'read-only' expects 'on' or 'off'\n",
+  );
+  // only the last cache= is consumed; an earlier one goes on to the block layer
+  t.same({ ...run(['-drive', 'file=d0.img,if=none,cache=x,cache=none']).drives!.drives[0].blockOptions }, {
+    cache: 'x', 'cache.writeback': 'on', 'cache.direct': 'on', 'cache.no-flush': 'off',
+  });
+  // automatic ids of unlimited interfaces ignore the bus
+  t.equal(
+    err(['-drive', 'file=d0.img,format=raw,if=none', '-drive', 'file=d1.img,format=raw,if=none,bus=1']),
+    "emu-legacy: -drive file=d1.img,format=raw,if=none,bus=1: Device with id 'none0' already exists\n",
+  );
+  const tbl = new DriveTable(EMU_VIRT_BLOCK);
+  const d = tbl.add({ id: 'n0', opts: { if: 'none' }, loc: { kind: 'cmdline', args: ['-drive', 'if=none,id=n0'] } });
+  t.throws(() => tbl.checkName(d, new Set(['n0'])), { message: "Device name 'n0' conflicts with an existing node name" });
+});
+
 t.test('what the block layer gets', async (t) => {
   const r = run(['-drive', 'file=d0.img,format=raw,if=none,id=d0,cache=none,readonly=on,node-name=n0,iops=100,snapshot=off', '-snapshot', '-hda', 'x.img']);
   const [d0, hda] = r.drives!.drives;
