@@ -29,7 +29,8 @@ t.test('flushes per cache mode (raw: 3 writes, then a guest flush)', async (t) =
   const dir = scratch(t);
   const f = path.join(dir, 'r.img');
   fs.writeFileSync(f, new Uint8Array(65536));
-  const expected: Record<CacheMode, number> = { writeback: 1, none: 1, writethrough: 4, directsync: 4, unsafe: 0 };
+  // The guest flush after write-through writes finds nothing new and, as in QEMU, costs nothing.
+  const expected: Record<CacheMode, number> = { writeback: 1, none: 1, writethrough: 3, directsync: 3, unsafe: 0 };
   for (const [mode, want] of Object.entries(expected) as Array<[CacheMode, number]>) {
     const d = openImage({ filename: f, format: 'raw', cache: mode }).driver;
     const n = countSyncs(() => {
@@ -50,6 +51,7 @@ t.test('qcow2: unsafe never syncs, writeback syncs only on flush', async (t) => 
   const wb = openImage({ filename: f, cache: 'writeback' }).driver;
   t.equal(countSyncs(() => wb.write(70000, new Uint8Array(4096).fill(2))), 0, 'no sync before the guest flushes');
   t.ok(countSyncs(() => wb.flush()) >= 2, 'a flush orders metadata with syncs between the steps');
+  t.equal(countSyncs(() => wb.flush()), 0, 'a second flush with nothing new is free');
   wb.close();
   t.equal(parseCacheMode('directsync'), 'directsync');
   t.throws(() => parseCacheMode('bogus'), { message: 'invalid cache option' });

@@ -62,6 +62,9 @@ export class FileDriver implements BlockDriver {
   private readonly policy: CachePolicy;
   private fd: number | null;
   private length: number;
+  /** Writes since the last fdatasync: as in QEMU (write_gen vs flushed_gen), a flush with nothing
+   *  new to sync is skipped, so layered drivers can flush defensively without paying for it. */
+  private unsynced = false;
 
   constructor(opts: FileOptions) {
     this.filename = opts.filename;
@@ -127,6 +130,7 @@ export class FileDriver implements BlockDriver {
       done += this.io(() => fs.writeSync(fd, data, done, data.length - done, offset + done), 'write');
     }
     if (offset + data.length > this.length) this.length = offset + data.length;
+    this.unsynced = true;
   }
 
   /** Set the host file's length (used by format drivers that create or preallocate images). */
@@ -135,12 +139,14 @@ export class FileDriver implements BlockDriver {
     const fd = this.handle();
     this.io(() => fs.ftruncateSync(fd, length), 'truncate');
     this.length = length;
+    this.unsynced = true;
   }
 
   flush(): void {
-    if (this.policy.noFlush || this.readOnly) return;
+    if (this.policy.noFlush || this.readOnly || !this.unsynced) return;
     const fd = this.handle();
     this.io(() => fs.fdatasyncSync(fd), 'flush');
+    this.unsynced = false;
   }
 
   /** Space the host file really occupies, as `disk size` in emu-img info. */
