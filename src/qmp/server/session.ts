@@ -9,7 +9,7 @@
 import type { QmpEngine, QmpEvent, QmpSessionInfo } from '../engine.ts';
 import { QmpError, toQmpError } from '../../shared/errors.ts';
 import { JsonStreamer, type JsonValue } from '../wire/json-stream.ts';
-import { encodeJson, encodeQmp, encodeString } from '../wire/encode.ts';
+import { encodeJson, encodeQmp, encodeString, qdictKeys } from '../wire/encode.ts';
 
 /** Where a session's output goes and how it can slow its input down. */
 export interface SessionSink {
@@ -248,26 +248,25 @@ export class QmpSession {
     const fail = (desc: string, cls: QmpError['errorClass'] = 'GenericError'): void =>
       this.reply(errorLine(this.enc, hasId, id, new QmpError(desc, cls)));
 
-    // QEMU's qmp_dispatch_check_obj, in the order observed on 7.2: 'execute', then 'exec-oob'
-    // (unexpected unless oob was enabled), then 'arguments', then other members in sorted order.
+    // QEMU's qmp_dispatch_check_obj: members are checked in QEMU's QDict iteration order, so when
+    // several are wrong the one QEMU names is named here too.
     const execute = v.execute;
     const hasExecute = execute !== undefined;
     const hasOob = v['exec-oob'] !== undefined;
-    if (hasExecute && typeof execute !== 'string') return fail("QMP input member 'execute' must be a string");
-    if (hasOob) {
-      if (!this.oobEnabled) return fail("QMP input member 'exec-oob' is unexpected");
-      if (typeof v['exec-oob'] !== 'string') return fail("QMP input member 'exec-oob' must be a string");
+    let hasExecKey = false;
+    for (const k of qdictKeys(v)) {
+      if (k === 'execute' || (k === 'exec-oob' && this.oobEnabled)) {
+        if (typeof v[k] !== 'string') return fail(`QMP input member '${k}' must be a string`);
+        if (hasExecKey) return fail("QMP input member 'execute' clashes with 'exec-oob'");
+        hasExecKey = true;
+      } else if (k === 'arguments') {
+        if (!isPlainObject(v[k])) return fail("QMP input member 'arguments' must be an object");
+      } else if (k !== 'id') {
+        return fail(`QMP input member '${k}' is unexpected`);
+      }
     }
+    if (!hasExecKey) return fail("QMP input lacks member 'execute'");
     const args = v.arguments;
-    if (args !== undefined && !isPlainObject(args)) return fail("QMP input member 'arguments' must be an object");
-    let unexpected: string | undefined;
-    for (const k in v) {
-      if (k === 'execute' || k === 'arguments' || k === 'id' || k === 'exec-oob') continue;
-      if (unexpected === undefined || k < unexpected) unexpected = k;
-    }
-    if (unexpected !== undefined) return fail(`QMP input member '${unexpected}' is unexpected`);
-    if (!hasExecute && !hasOob) return fail("QMP input lacks member 'execute'");
-    if (hasExecute && hasOob) return fail("QMP input member 'execute' clashes with 'exec-oob'");
     const name = (hasExecute ? execute : v['exec-oob']) as string;
     const argObj = args as Record<string, unknown> | undefined;
 
