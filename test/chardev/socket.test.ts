@@ -314,3 +314,26 @@ t.test('abstract unix sockets', async (t) => {
   a.sock.destroy();
   await chr.close();
 });
+
+t.test('telnet server: QEMU 7.2 negotiation bytes, IAC filtering, describe', async (t) => {
+  const chr = await openChardev('tn', {
+    type: 'socket', data: { addr: { type: 'inet', data: { host: '127.0.0.1', port: '0' } }, server: true, wait: false, telnet: true },
+  }) as SocketChardev;
+  const port = chr.port!;
+  t.equal(chr.describe(), `disconnected:telnet:127.0.0.1:${port},server=on`);
+  const fe = new Recorder().attachTo(chr);
+  const a = await dial({ host: '127.0.0.1', port });
+  await waitFor(() => a.got().length >= 12, 'negotiation');
+  t.same([...Buffer.from(a.got(), 'latin1')], [0xff, 0xfb, 0x01, 0xff, 0xfb, 0x03, 0xff, 0xfb, 0x00, 0xff, 0xfd, 0x00]);
+  t.equal(chr.describe(), `telnet:127.0.0.1:${port},server=on <-> 127.0.0.1:${a.sock.localPort}`);
+  // As observed through QEMU's monitor: "in" IAC IAC "o" IAC NOP "fo" arrives as "in\xffoo".
+  a.sock.write(Buffer.from([0xff, 0xfd, 0x01, 0xff, 0xfb, 0x03, 0x69, 0x6e, 0xff, 0xff, 0x6f, 0xff, 0xf1, 0x66, 0x6f]));
+  await waitFor(() => fe.text === 'in\xffo' + 'o', 'filtered input');
+  a.sock.write(Buffer.from([0xff]));
+  await tick(20);
+  a.sock.write(Buffer.from([0xf3, 0x21]));
+  await waitFor(() => fe.text.endsWith('!'), 'after break');
+  t.same(fe.events, ['opened', 'break']);
+  a.sock.destroy();
+  await chr.close();
+});

@@ -30,6 +30,11 @@ const MAX_QUEUED_OUTPUT = 1 << 20;
 
 const UNIX_PATH_MAX = 108;
 
+const IAC = 0xff;
+const IAC_BREAK = 0xf3;
+/** What QEMU 7.2 sends a telnet client first: WILL ECHO, WILL SUPPRESS-GO-AHEAD, WILL/DO BINARY. */
+const TELNET_INIT = Uint8Array.of(0xff, 0xfb, 0x01, 0xff, 0xfb, 0x03, 0xff, 0xfb, 0x00, 0xff, 0xfd, 0x00);
+
 function bracket(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
@@ -105,6 +110,9 @@ export class SocketChardev extends Chardev {
   private reconnectTimer: NodeJS.Timeout | undefined;
   private connectErrorReported = false;
   private attempt: Promise<void> | undefined;
+  private readonly telnet: boolean;
+  /** Where the telnet filter is within an IAC sequence: 0 data, 1 after IAC, 2 option byte next. */
+  private iacState = 0;
 
   constructor(id: string, opts: ChardevSocketOptions, host: SocketHost = {}) {
     super(id, opts);
@@ -125,7 +133,7 @@ export class SocketChardev extends Chardev {
     } else if (opts.wait !== undefined) {
       throw new QmpError("'wait' option is incompatible with socket in client connect mode");
     }
-    if (opts.telnet) throw new QmpError("emu's socket chardev does not implement telnet");
+    this.telnet = opts.telnet ?? false;
     this.waitRequested = this.isServer && (opts.wait ?? false);
     this.reconnectSeconds = opts.reconnect ?? 0;
     if (this.reconnectSeconds < 0) throw new QmpError("Parameter 'reconnect' expects a non-negative number");
@@ -151,6 +159,10 @@ export class SocketChardev extends Chardev {
     this.firstConnection.catch(() => undefined);
   }
 
+  private get protocol(): string {
+    return this.telnet ? 'telnet' : 'tcp';
+  }
+
   override get connected(): boolean {
     return this.conn !== undefined;
   }
@@ -171,7 +183,7 @@ export class SocketChardev extends Chardev {
         const local = this.isServer && !this.opts.addr.data.abstract ? this.opts.addr.data.path : '';
         return `unix:${local}${server}`;
       }
-      return `tcp:${bracket(c.localAddress ?? '')}:${c.localPort ?? ''}${server} <-> `
+      return `${this.protocol}:${bracket(c.localAddress ?? '')}:${c.localPort ?? ''}${server} <-> `
         + `${bracket(c.remoteAddress ?? '')}:${c.remotePort ?? ''}`;
     }
     if (this.opts.addr.type === 'unix') {
@@ -181,7 +193,7 @@ export class SocketChardev extends Chardev {
     }
     const host = this.bound?.host ?? this.opts.addr.data.host;
     const port = this.bound?.port ?? this.opts.addr.data.port;
-    return `disconnected:tcp:${host}:${port}${server}`;
+    return `disconnected:${this.protocol}:${host}:${port}${server}`;
   }
 
   // ---- opening ----
@@ -351,8 +363,12 @@ export class SocketChardev extends Chardev {
     s.pause();
     if (this.opts.nodelay && this.opts.addr.type === 'inet') s.setNoDelay(true);
     s.on('error', () => undefined);
-    s.on('data', (chunk: Buffer) => this.deliver(new Uint8Array(chunk)));
+    s.on('data', (chunk: Buffer) => this.deliver(this.telnet ? this.telnetFilter(chunk) : new Uint8Array(chunk)));
     s.once('close', () => this.lost(s));
+    if (this.telnet) {
+      this.iacState = 0;
+      s.write(TELNET_INIT);
+    }
     if (!this.inputIsHeld) s.resume();
     this.resolveFirst();
     this.emitEvent('opened');
@@ -371,6 +387,33 @@ export class SocketChardev extends Chardev {
       return;
     }
     if (!this.isServer) this.scheduleReconnect();
+  }
+
+  // QEMU's telnet input filter: IAC IAC is a literal 0xff, IAC BREAK a 'break' event, and every
+  // other command is taken to be three bytes long (so IAC NOP swallows the byte after it, as it
+  // does in QEMU).
+  private telnetFilter(chunk: Uint8Array): Uint8Array {
+    const out = new Uint8Array(chunk.length);
+    let n = 0;
+    for (const b of chunk) {
+      if (this.iacState === 0) {
+        if (b === IAC) this.iacState = 1;
+        else out[n++] = b;
+      } else if (this.iacState === 1) {
+        if (b === IAC) {
+          out[n++] = b;
+          this.iacState = 0;
+        } else if (b === IAC_BREAK) {
+          this.emitEvent('break');
+          this.iacState = 0;
+        } else {
+          this.iacState = 2;
+        }
+      } else {
+        this.iacState = 0;
+      }
+    }
+    return out.subarray(0, n);
   }
 
   /** Ends the current connection from this side (a server then serves the next client). */
