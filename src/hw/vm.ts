@@ -53,6 +53,10 @@ export interface GuestControl {
   resume(): void;
   reset(): void;
   dispose(): void;
+  /** A device was hot-plugged (device_add while the machine is ready). */
+  deviceAdded?(dev: Device): void;
+  /** A device is about to be hot-unplugged (device_del); called before it is unrealized. */
+  deviceRemoved?(dev: Device): void;
 }
 
 /** The guest side of removable media: told about tray and medium changes, asked to eject. */
@@ -184,6 +188,10 @@ export class VirtualMachine implements DeviceServices {
     this.phase = 'machine-ready';
   }
 
+  /** The running guest's hooks for hot-plug: told after a device is added or removed. */
+  onDeviceAdded: ((dev: Device) => void) | undefined;
+  onDeviceRemoved: ((dev: Device) => void) | undefined;
+
   /** Builds the running guest; unset (emu --check, configuration tests) the machine stays data. */
   guestFactory: ((vm: VirtualMachine) => GuestControl) | undefined;
 
@@ -252,6 +260,7 @@ export class VirtualMachine implements DeviceServices {
       this.addBus(new Bus(this.childBusName(dev, provides.suffix), provides.type, dev, provides.slots, provides.hotpluggable), dev);
     }
     this.devices.push(dev);
+    if (hot) this.guest?.deviceAdded?.(dev);
     return dev;
   }
 
@@ -301,18 +310,18 @@ export class VirtualMachine implements DeviceServices {
     const removed: Device[] = [];
     const remove = (d: Device) => {
       for (const b of d.childBuses) for (const c of [...b.devices].reverse()) remove(c);
+      this.guest?.deviceRemoved?.(d);
       d.unrealize(this);
       d.parentBus?.devices.splice(d.parentBus.devices.indexOf(d), 1);
       for (const b of d.childBuses) this.buses.delete(b.name);
       d.parent?.removeChild(d);
       this.devices.splice(this.devices.indexOf(d), 1);
-      removed.push(d);
+      removed.push({ d, path });
     };
-    const path = dev.path;
     remove(dev);
-    for (const d of removed) {
-      const p = d === dev ? path : d.path;
-      this.emit('DEVICE_DELETED', d.id !== undefined ? { device: d.id, path: p } : { path: p });
+    this.onDeviceRemoved?.(dev);
+    for (const { d, path } of removed) {
+      this.emit('DEVICE_DELETED', d.id !== undefined ? { device: d.id, path } : { path });
     }
   }
 
