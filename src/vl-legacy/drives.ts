@@ -176,8 +176,12 @@ export class DriveTable {
   /** Warnings QEMU printed while adding drives (copy-on-read on a read-only drive). */
   readonly warnings: Report[] = [];
 
-  constructor(facts: MachineBlockFacts) {
+  private readonly onWarning: ((w: Report) => void) | undefined;
+
+  /** onWarning is called as QEMU prints each warning (before a later drive's error). */
+  constructor(facts: MachineBlockFacts, onWarning?: (w: Report) => void) {
     this.facts = facts;
+    this.onWarning = onWarning;
   }
 
   maxDevs(type: BlockInterface): number {
@@ -265,9 +269,10 @@ export class DriveTable {
       else throw new LegacyError(`'${mediaText}' invalid media`, loc);
     }
     if (media === 'cdrom') readOnly = true;
-    const warnings: Report[] = [];
     if (readOnly && copyOnRead) {
-      warnings.push({ message: 'disabling copy-on-read on read-only drive', loc });
+      const w = { message: 'disabling copy-on-read on read-only drive', loc };
+      this.warnings.push(w);
+      this.onWarning?.(w);
       copyOnRead = false;
     }
 
@@ -334,7 +339,6 @@ export class DriveTable {
     if (werror !== undefined) config.werror = werror;
     if (rerror !== undefined) config.rerror = rerror;
     this.drives.push(config);
-    this.warnings.push(...warnings);
     return config;
   }
 

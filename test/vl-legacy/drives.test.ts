@@ -48,6 +48,11 @@ t.test('catalogue entries (x86 pc facts)', async (t) => {
   t.equal(err(['-drive', 'file=d0.img,index=x']), "emu-legacy: -drive file=d0.img,index=x: Parameter 'index' expects a number\n");
   t.equal(err(['d0.img', 'd0.img']), 'emu-legacy: d0.img: drive with bus=0, unit=0 (index=0) exists\n');
   t.equal(
+    err(['-drive', 'file=d0.img,format=raw,readonly=on,bus=1,copy-on-read=on', '-drive', 'file=d1.img,format=raw,media=cdrom'], { facts: QEMU_RISCV_VIRT_BLOCK }),
+    'emu-legacy: -drive file=d0.img,format=raw,readonly=on,bus=1,copy-on-read=on: warning: disabling copy-on-read on read-only drive\n' +
+      "emu-legacy: -drive file=d1.img,format=raw,media=cdrom: Device with id 'none0' already exists\n",
+  );
+  t.equal(
     err(['-drive', 'file=d0.img,format=raw,copy-on-read=on,media=cdrom'], pc),
     'emu-legacy: -drive file=d0.img,format=raw,copy-on-read=on,media=cdrom: warning: disabling copy-on-read on read-only drive\n',
   );

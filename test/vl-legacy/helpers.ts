@@ -23,9 +23,8 @@ export function run(args: string[], opts: { facts?: MachineBlockFacts; drives?: 
   try {
     const parsed = parseCommandLine(args, { onWarning, ...(opts.readFile ? { readFile: opts.readFile } : {}) });
     if (opts.drives === false || parsed.earlyExit) return { stderr, status: 0, parsed };
-    const table = new DriveTable(opts.facts ?? EMU_VIRT_BLOCK);
+    const table = new DriveTable(opts.facts ?? EMU_VIRT_BLOCK, onWarning);
     for (const d of parsed.drives) table.checkName(table.add(d, { snapshot: parsed.snapshot }));
-    for (const w of table.warnings) stderr += formatWarning(ARGV0, w);
     return { stderr, status: 0, parsed, drives: table };
   } catch (e) {
     if (!(e instanceof LegacyError)) throw e;
