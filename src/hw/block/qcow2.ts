@@ -115,17 +115,18 @@ export class Qcow2Driver implements BlockDriver {
     this.refcounts = readOnly
       ? null
       : new Refcounts(file, h.clusterBits, h.refcountOrder, h.refcountTableOffset, h.refcountTableClusters, (o, c) => this.setRefcountTable(o, c));
-    if (!readOnly && h.autoclearFeatures) {
-      // Autoclear bits vouch for structures (bitmaps, raw data file) that emu does not update.
-      h.autoclearFeatures = 0;
-      this.file.write(88, new Uint8Array(8));
-      this.file.flush();
-    }
     if (opts.backing !== undefined) this.backing = opts.backing;
     else if (this.fullBackingFilename) {
       if (!opts.openBacking) throw fail('no way to open its backing file');
       this.backing = opts.openBacking(this.fullBackingFilename, this.backingFormat);
     } else this.backing = null;
+    // Only once the open can no longer fail: autoclear bits vouch for structures (bitmaps, raw data
+    // file) that emu does not keep up to date, so a writer must drop them.
+    if (!readOnly && h.autoclearFeatures) {
+      h.autoclearFeatures = 0;
+      this.file.write(88, new Uint8Array(8));
+      this.file.flush();
+    }
   }
 
   get size(): number {
