@@ -188,10 +188,6 @@ export class VirtualMachine implements DeviceServices {
     this.phase = 'machine-ready';
   }
 
-  /** The running guest's hooks for hot-plug: told after a device is added or removed. */
-  onDeviceAdded: ((dev: Device) => void) | undefined;
-  onDeviceRemoved: ((dev: Device) => void) | undefined;
-
   /** Builds the running guest; unset (emu --check, configuration tests) the machine stays data. */
   guestFactory: ((vm: VirtualMachine) => GuestControl) | undefined;
 
@@ -307,9 +303,10 @@ export class VirtualMachine implements DeviceServices {
     if (dev.parentBus && !dev.parentBus.hotpluggable && this.phase === 'machine-ready') {
       throw new QmpError(`Bus '${dev.parentBus.name}' does not support hotplugging`);
     }
-    const removed: Device[] = [];
+    const removed: { d: Device; path: string }[] = [];
     const remove = (d: Device) => {
       for (const b of d.childBuses) for (const c of [...b.devices].reverse()) remove(c);
+      const path = d.path;
       this.guest?.deviceRemoved?.(d);
       d.unrealize(this);
       d.parentBus?.devices.splice(d.parentBus.devices.indexOf(d), 1);
@@ -319,7 +316,6 @@ export class VirtualMachine implements DeviceServices {
       removed.push({ d, path });
     };
     remove(dev);
-    this.onDeviceRemoved?.(dev);
     for (const { d, path } of removed) {
       this.emit('DEVICE_DELETED', d.id !== undefined ? { device: d.id, path } : { path });
     }

@@ -6,8 +6,13 @@ import { readFileSync } from 'node:fs';
 import { QmpError } from '../../shared/errors.ts';
 import type { FrontendLink } from '../chardev/index.ts';
 import { VirtBoard } from '../guest/virt-board.ts';
+import { UnimplementedDevice } from '../guest/unimplemented.ts';
 import { loadInitrd } from '../loader/boot.ts';
+import type { Device } from '../qom/device.ts';
+import { VirtioBlk } from '../virtio/blk.ts';
+import { type VirtioDevice, VirtioMmio } from '../virtio/mmio.ts';
 import type { GuestControl, VirtualMachine } from '../vm.ts';
+import { VIRT, VIRT_IRQ } from './virt-memmap.ts';
 
 function readImage(path: string, what: string): Uint8Array {
   try {
@@ -21,6 +26,8 @@ export class GuestMachine implements GuestControl {
   readonly board: VirtBoard;
   private serialLink: FrontendLink | undefined;
   private initrd: Uint8Array | undefined;
+  /** The eight virtio-mmio transports, index N at VIRT.virtio.base + N * size. */
+  readonly transports: VirtioMmio[] = [];
 
   constructor(private readonly vm: VirtualMachine) {
     const cfg = vm.requireConfig();
@@ -30,7 +37,9 @@ export class GuestMachine implements GuestControl {
       harts: cfg.smp.cpus,
       serial: { write: (data) => link()?.write(data) },
       power: { poweroff: (code) => this.guestPoweroff(code), reset: () => this.guestReset() },
+      placeholders: false,
     });
+    this.mapVirtio();
     if (cfg.serial !== undefined) {
       const chardev = vm.chardevs.get(cfg.serial)?.chardev;
       if (chardev) {
@@ -39,6 +48,41 @@ export class GuestMachine implements GuestControl {
       }
     }
     this.load();
+  }
+
+  /**
+   * The eight virtio-mmio transports with the configured devices behind them (a transport's bus
+   * 'virtio-mmio-bus.N' holds at most one device), and stand-ins for what emu does not model yet.
+   */
+  private mapVirtio(): void {
+    const { as, plic } = this.board;
+    for (let i = 0; i < VIRT.virtio.count; i++) {
+      const dev = this.vm.buses.get(`virtio-mmio-bus.${i}`)?.devices[0];
+      const model = dev ? this.virtioModel(dev) : null;
+      const base = VIRT.virtio.base + i * VIRT.virtio.size;
+      const t = new VirtioMmio(as, plic.line(VIRT_IRQ.virtio0 + i), model);
+      as.map(base, VIRT.virtio.size, t, `virtio-mmio@${base.toString(16)}`);
+      this.transports.push(t);
+    }
+    as.map(VIRT.fwCfg.base, VIRT.fwCfg.size, new UnimplementedDevice('fw-cfg'), 'fw-cfg');
+    as.map(0x20000000, 0x4000000, new UnimplementedDevice('flash'), 'flash');
+    as.map(0x30000000, 0x10000000, new UnimplementedDevice('pcie-ecam', 0xffffffff), 'pcie-ecam');
+  }
+
+  private virtioModel(dev: Device): VirtioDevice | null {
+    switch (dev.type.name) {
+      case 'virtio-blk-device': {
+        const node = this.vm.blocks.get(dev.get('drive') as string);
+        if (!node) return null;
+        return new VirtioBlk(node.impl, {
+          serial: dev.get('serial') as string | undefined,
+          discard: dev.get('discard') as boolean,
+          writeZeroes: dev.get('write-zeroes') as boolean,
+        });
+      }
+      default:
+        return null;
+    }
   }
 
   /** Places firmware, kernel, initrd and the device tree as QEMU does. */
