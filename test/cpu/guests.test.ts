@@ -9,7 +9,7 @@ import { runGuest, guestElf, GUESTS } from './helpers.ts';
 
 for (const name of ['isa', 'atomics', 'traps', 'paging', 'interrupts']) {
   t.test(name, async (t) => {
-    const r = await runGuest({ kernel: guestElf(name) }, { timeoutMs: 20000 });
+    const r = await runGuest({ kernel: guestElf(name) }, { timeoutMs: 60000 });
     const expected = readFileSync(join(GUESTS, `${name}.expected`), 'latin1');
     t.equal(r.exitCode, 0, 'guest powered off with the pass value');
     t.equal(r.output, expected, 'UART transcript identical to QEMU 7.2');
@@ -26,6 +26,6 @@ t.test('a failing guest reports its code through sifive,test', async (t) => {
     0x0062a023, // sw   t1, 0(t0)
     0x0000006f, // j    .
   ]);
-  const r = await runGuest({ kernel: new Uint8Array(prog.buffer) }, { timeoutMs: 5000 });
+  const r = await runGuest({ kernel: new Uint8Array(prog.buffer) }, { timeoutMs: 30000 });
   t.equal(r.exitCode, 0x2a, 'fail code 0x2a reported');
 });

@@ -42,6 +42,9 @@ export class RunLoop {
   }
 
   get isRunning(): boolean { return this.running; }
+  /** True while guest instructions are executing (device callbacks run inside this). */
+  get inTurn(): boolean { return this.turning; }
+  private turning = false;
 
   start(): void {
     if (this.running) return;
@@ -78,6 +81,7 @@ export class RunLoop {
     const t0 = performance.now();
     const harts = this.harts;
     let allIdle = false;
+    this.turning = true;
     try {
       for (;;) {
         this.timer.update();
@@ -92,9 +96,12 @@ export class RunLoop {
         if (performance.now() - t0 >= this.sliceMs) break;
       }
     } catch (e) {
+      this.turning = false;
       this.pause();
       if (this.onError) { this.onError(e); return; }
       throw e;
+    } finally {
+      this.turning = false;
     }
     if (!this.running) return;
     if (allIdle) {

@@ -116,8 +116,23 @@ export class VirtBoard {
     return this.bootInfo;
   }
 
-  /** Machine reset: devices and harts to power-on state, RAM cleared, images reloaded. */
+  /**
+   * Machine reset: devices and harts to power-on state, RAM cleared, images reloaded. Safe to
+   * call from a device callback during guest execution (sifive,test reset): the reset then
+   * happens on the next event-loop turn, after the executing hart has stopped, as QEMU
+   * handles a guest reset request in its main loop.
+   */
   reset(): void {
+    if (this.runLoop.inTurn) {
+      const wasRunning = this.runLoop.isRunning;
+      this.runLoop.pause();
+      setImmediate(() => { this.resetNow(); if (wasRunning) this.runLoop.start(); });
+      return;
+    }
+    this.resetNow();
+  }
+
+  private resetNow(): void {
     const wasRunning = this.runLoop.isRunning;
     this.runLoop.pause();
     this.as.ram.fill(0);
