@@ -389,3 +389,16 @@ t.test('stdio transport over a pair of streams', async (t) => {
   while (text.split('\r\n').length < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
   t.equal(text, `${GREETING}\r\n{"return": {}}\r\n{"return": {"x": 1}, "id": 1}\r\n`);
 });
+
+t.test('a client that stops sending (half-close) still gets every reply, then the server closes', async (t) => {
+  const { sock } = await setup(t);
+  const s = net.connect(sock);
+  let text = '';
+  s.on('data', (d: Buffer) => { text += d.toString('latin1'); });
+  const closed = new Promise<void>((r) => s.once('close', () => r()));
+  await new Promise<void>((r) => s.once('connect', () => r()));
+  s.end('{"execute":"qmp_capabilities"}{"execute":"sleep","arguments":{"ms":50},"id":1}{"execute":"echo","arguments":{"a":1},"id":2}');
+  const timeout = new Promise<string>((r) => setTimeout(() => r('timeout'), 5000));
+  t.not(await Promise.race([closed.then(() => 'closed'), timeout]), 'timeout', 'the server closed the connection');
+  t.equal(text, `${GREETING}\r\n{"return": {}}\r\n{"return": {}, "id": 1}\r\n{"return": {"a": 1}, "id": 2}\r\n`);
+});

@@ -18,6 +18,8 @@ export interface SessionSink {
   /** Stop / restart reading input (read-ahead window full, or the peer is not reading replies). */
   pauseInput?(): void;
   resumeInput?(): void;
+  /** The peer finished sending and every reply has been sent: the transport may close. */
+  finished?(): void;
 }
 
 export interface QmpSessionOptions {
@@ -99,6 +101,7 @@ export class QmpSession {
   private inputPaused = false;
   private pendingInput: Buffer[] = [];
   private pendingBytes = 0;
+  private inputEnded = false;
   private unsubscribe: (() => void) | undefined;
 
   constructor(engine: QmpEngine, sink: SessionSink, opts: QmpSessionOptions) {
@@ -137,6 +140,7 @@ export class QmpSession {
     this.pendingBytes = 0;
     for (const chunk of pending) this.streamer.feed(chunk);
     this.checkWindow();
+    this.maybeFinished();
   }
 
   /** Raw input bytes from the transport. */
@@ -157,6 +161,22 @@ export class QmpSession {
   }
 
   /** The transport is gone. Commands already submitted still complete; their replies are dropped. */
+  /**
+   * The peer will send nothing more (e.g. `echo ... | socat`): answer what was received, then tell
+   * the sink it may close.
+   */
+  endInput(): void {
+    if (this.closedFlag || this.inputEnded) return;
+    this.inputEnded = true;
+    this.maybeFinished();
+  }
+
+  private maybeFinished(): void {
+    if (!this.inputEnded || this.closedFlag || this.suspended || this.inFlight() > 0) return;
+    // After the replies already queued: flush runs on the next tick, so do this one later.
+    process.nextTick(() => process.nextTick(() => { if (!this.closedFlag) this.sink.finished?.(); }));
+  }
+
   close(): void {
     if (this.closedFlag) return;
     this.closedFlag = true;
@@ -228,6 +248,7 @@ export class QmpSession {
     }
     this.slotHead = head;
     if (this.inputPaused) this.checkWindow();
+    if (this.inputEnded && head === 0) this.maybeFinished();
   }
 
   private reply(line: string): void {

@@ -69,6 +69,8 @@ export class QmpSessions {
       },
       pauseInput: () => setPause('window', true),
       resumeInput: () => setPause('window', false),
+      // A socket whose peer stopped sending is closed once the last reply is out; stdout stays open.
+      finished: () => { if (output === (input as unknown)) output.end(); },
     };
     const session = this.open(transport, sink);
     const end = (): void => {
@@ -76,7 +78,7 @@ export class QmpSessions {
       this.sessions.delete(session);
     };
     input.on('data', (chunk: Buffer | string) => session.feed(typeof chunk === 'string' ? Buffer.from(chunk) : chunk));
-    input.on('end', end);
+    input.on('end', () => session.endInput());
     input.on('close', end);
     input.on('error', end);
     if (output !== (input as unknown)) {
@@ -177,7 +179,8 @@ export async function listenUnix(engine: QmpEngine, path: string, opts: QmpListe
   }
   const sessions = new QmpSessions(engine, opts);
   const sockets = new Set<net.Socket>();
-  const server = net.createServer((sock) => {
+  // Half-open: a client that shuts down its sending side still gets its replies.
+  const server = net.createServer({ allowHalfOpen: true }, (sock) => {
     sockets.add(sock);
     sock.on('close', () => sockets.delete(sock));
     wireSocket(sessions, 'unix', sock);
@@ -213,7 +216,7 @@ export async function listenTcp(engine: QmpEngine, where: { host?: string; port:
   const host = where.host ?? '127.0.0.1';
   const sessions = new QmpSessions(engine, opts);
   const sockets = new Set<net.Socket>();
-  const server = net.createServer((sock) => {
+  const server = net.createServer({ allowHalfOpen: true }, (sock) => {
     sockets.add(sock);
     sock.on('close', () => sockets.delete(sock));
     wireSocket(sessions, 'tcp', sock);
