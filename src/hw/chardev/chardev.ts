@@ -158,6 +158,8 @@ export abstract class Chardev {
   /** The frontend has had 'opened' for the present connection. */
   private toldOpen = false;
   private opening: Promise<void> | undefined;
+  /** doOpen() has finished (opening is set as soon as open() is called). */
+  private opened = false;
   private closing: Promise<void> | undefined;
 
   /** ChardevCommon's logfile: a copy of everything written, kept by every backend alike. */
@@ -190,8 +192,6 @@ export abstract class Chardev {
     return this.closing !== undefined;
   }
 
-  private opened = false;
-
   open(): Promise<void> {
     if (this.closing) return Promise.reject(new QmpError(`Chardev '${this.id}' is closed`));
     this.opening ??= (async () => {
@@ -209,7 +209,7 @@ export abstract class Chardev {
         throw e;
       }
       this.opened = true;
-      this.afterOpen();
+      if (!this.closing) this.afterOpen();
     })().catch((e: unknown) => {
       this.opening = undefined;
       throw e;
@@ -275,11 +275,6 @@ export abstract class Chardev {
       this.pump();
     });
     return link;
-  }
-
-  /** The chardev's frontend, for subclasses that relay (the mux). */
-  protected get frontend(): ChardevFrontend | undefined {
-    return this.fe;
   }
 
   // ---- for subclasses ----
