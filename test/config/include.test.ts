@@ -133,3 +133,19 @@ t.test('errors inside an included file say how it was reached', async (t) => {
   t.match(configError(() => loadConfig(path('syntax.yaml'))).message,
     /broken\.yaml:\d+:\d+: in .*broken\.yaml included from .*syntax\.yaml:1:11: /);
 });
+
+t.test('a bare name that is no file beside the includer is a standard config', async (t) => {
+  const { path, write } = tempDir({
+    'vm.yaml': `
+include:
+  - {file: virt-empty, with: {memory: 1G}}
+chardevs: [{id: ser0, backend: {type: "null", data: {}}}]
+machine: {serial: ser0}
+`,
+  });
+  const { document, sources } = loadConfig(path('vm.yaml'));
+  t.same(document.machine, { type: 'virt', memory: 2 ** 30, smp: { cpus: 1 }, serial: 'ser0' });
+  t.match(sources.files[1], /configs\/virt-empty\.yaml$/);
+  write('virt-empty', 'variables: {memory: {type: size}}\nmachine: {type: virt, name: mine}\n');
+  t.same(loadConfig(path('vm.yaml')).document.machine!.name, 'mine', 'a file of that name beside the includer wins');
+});

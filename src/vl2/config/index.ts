@@ -3,7 +3,7 @@
 
 export {
   type CommandSink, type ConfigCommand, type ConfigSources, type LoadOptions, type LoadedConfig, type SourcePosition,
-  type FeedConfigCommand, applyConfig, configCommands, expandConfigFile, findConfig, loadConfig, standardConfigDir,
+  type FeedConfigCommand, applyConfig, configCommands, configDirs, expandConfigFile, findConfig, loadConfig, standardConfigDir,
 } from './load.ts';
 export { ConfigError, type Pos } from './source.ts';
 export { type VariableInput, isVariableWord, parseVariableWords } from './variables.ts';

@@ -186,8 +186,13 @@ class Loader {
       throw new ConfigError("an include is a file name or {file: NAME, with: {VARIABLE: VALUE}}", item.origin.pos, item.origin.context);
     }
     // Relative to the including file, wherever the user ran emu from.
-    const abs = resolve(dirname(fromAbs), file);
-    const display = isAbsolute(file) ? file : normalize(join(dirname(fromDisplay), file));
+    let abs = resolve(dirname(fromAbs), file);
+    let display = isAbsolute(file) ? file : normalize(join(dirname(fromDisplay), file));
+    if (isConfigName(file) && !existsSync(abs)) {
+      // A bare name that is no file beside the includer is a standard config (virt-empty).
+      const standard = searchConfigDirs(file, configDirs());
+      if (standard) abs = display = standard;
+    }
     const holder = item.v;
     const context = [...item.origin.context, `in ${display} included from ${fmtPos(item.origin.pos)}`];
     return this.load(abs, display, chain, (decls) => {
@@ -425,20 +430,11 @@ const EXTENSIONS = ['.yaml', '.yml', '.json'];
  * folders of EMU_CONFIG_PATH and then in emu's configs/.
  */
 export function findConfig(nameOrPath: string, dirs?: readonly string[]): string {
-  const isFile = (p: string) => existsSync(p) && statSync(p).isFile();
-  const looksLikePath = /[\\/]/.test(nameOrPath) || EXTENSIONS.some((x) => nameOrPath.toLowerCase().endsWith(x));
   if (isFile(nameOrPath)) return nameOrPath;
-  if (looksLikePath) throw new QmpError(`could not read ${nameOrPath}: No such file or directory`);
-  const search = dirs ?? [
-    ...(process.env.EMU_CONFIG_PATH ?? '').split(':').filter((d) => d !== ''),
-    ...[standardConfigDir()].filter((d): d is string => d !== undefined),
-  ];
-  for (const d of search) {
-    for (const x of EXTENSIONS) {
-      const p = join(d, nameOrPath + x);
-      if (isFile(p)) return p;
-    }
-  }
+  if (!isConfigName(nameOrPath)) throw new QmpError(`could not read ${nameOrPath}: No such file or directory`);
+  const search = dirs ?? configDirs();
+  const found = searchConfigDirs(nameOrPath, search);
+  if (found) return found;
   const known = search.flatMap((d) => {
     try {
       return readdirNames(d);
@@ -447,6 +443,33 @@ export function findConfig(nameOrPath: string, dirs?: readonly string[]): string
     }
   });
   throw new QmpError(`'${nameOrPath}' is neither a file nor a standard config${known.length ? ` (standard configs: ${[...new Set(known)].sort().join(', ')})` : ''}`);
+}
+
+function isFile(p: string): boolean {
+  return existsSync(p) && statSync(p).isFile();
+}
+
+/** A name without folder or extension, which may name a standard config. */
+function isConfigName(s: string): boolean {
+  return !/[\\/]/.test(s) && !EXTENSIONS.some((x) => s.toLowerCase().endsWith(x));
+}
+
+/** Where standard configs are looked up: EMU_CONFIG_PATH's folders, then emu's configs/. */
+export function configDirs(): string[] {
+  return [
+    ...(process.env.EMU_CONFIG_PATH ?? '').split(':').filter((d) => d !== ''),
+    ...[standardConfigDir()].filter((d): d is string => d !== undefined),
+  ];
+}
+
+function searchConfigDirs(name: string, dirs: readonly string[]): string | undefined {
+  for (const d of dirs) {
+    for (const x of EXTENSIONS) {
+      const p = join(d, name + x);
+      if (isFile(p)) return p;
+    }
+  }
+  return undefined;
 }
 
 function readdirNames(d: string): string[] {
