@@ -1,0 +1,25 @@
+// A hart in WFI costs (almost) no host CPU: the run loop sleeps on a host timer until the next
+// CLINT deadline. In its own file so other tests' JIT and GC threads do not add to the count.
+import t from 'tap';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runGuest, guestElf, GUESTS } from './helpers.ts';
+
+t.test('a guest sleeping in WFI costs almost no host CPU', async (t) => {
+  // measured from the guest's "sleeping" to its "woke" line: only the WFI period
+  let cpu0: NodeJS.CpuUsage | null = null, c: NodeJS.CpuUsage | null = null;
+  let t0 = 0, wall = 0;
+  const r = await runGuest({ kernel: guestElf('wfi') }, {
+    harts: 2, timeoutMs: 30000,
+    onOutput: (out) => {
+      if (!cpu0 && out.includes('sleeping\r\n')) { cpu0 = process.cpuUsage(); t0 = performance.now(); }
+      if (cpu0 && !c && out.includes('woke')) { c = process.cpuUsage(cpu0); wall = performance.now() - t0; }
+    },
+  });
+  const cpuMs = c ? (c.user + c.system) / 1000 : Infinity;
+  t.equal(r.exitCode, 0, 'guest woke from WFI on its timer');
+  t.equal(r.output, readFileSync(join(GUESTS, 'wfi.expected'), 'latin1'), 'same transcript as QEMU');
+  t.ok(wall >= 250, `slept ${wall.toFixed(0)} ms`);
+  t.comment(`host CPU while the guest slept: ${cpuMs.toFixed(1)} ms over ${wall.toFixed(0)} ms (${(100 * cpuMs / wall).toFixed(1)}%)`);
+  t.ok(cpuMs < 0.1 * wall, 'host CPU near zero while the guest sleeps');
+});
