@@ -7,16 +7,16 @@ import { runGuest, guestElf, GUESTS } from './helpers.ts';
 
 t.test('a guest sleeping in WFI costs almost no host CPU', async (t) => {
   // measured from the guest's "sleeping" to its "woke" line: only the WFI period
-  let cpu0: NodeJS.CpuUsage | null = null, c: NodeJS.CpuUsage | null = null;
-  let t0 = 0, wall = 0;
+  const m: { cpu0?: NodeJS.CpuUsage; used?: NodeJS.CpuUsage; t0: number; wall: number } = { t0: 0, wall: 0 };
   const r = await runGuest({ kernel: guestElf('wfi') }, {
     harts: 2, timeoutMs: 30000,
     onOutput: (out) => {
-      if (!cpu0 && out.includes('sleeping\r\n')) { cpu0 = process.cpuUsage(); t0 = performance.now(); }
-      if (cpu0 && !c && out.includes('woke')) { c = process.cpuUsage(cpu0); wall = performance.now() - t0; }
+      if (!m.cpu0 && out.includes('sleeping\r\n')) { m.cpu0 = process.cpuUsage(); m.t0 = performance.now(); }
+      if (m.cpu0 && !m.used && out.includes('woke')) { m.used = process.cpuUsage(m.cpu0); m.wall = performance.now() - m.t0; }
     },
   });
-  const cpuMs = c ? (c.user + c.system) / 1000 : Infinity;
+  const cpuMs = m.used ? (m.used.user + m.used.system) / 1000 : Infinity;
+  const wall = m.wall;
   t.equal(r.exitCode, 0, 'guest woke from WFI on its timer');
   t.equal(r.output, readFileSync(join(GUESTS, 'wfi.expected'), 'latin1'), 'same transcript as QEMU');
   t.ok(wall >= 250, `slept ${wall.toFixed(0)} ms`);
