@@ -129,7 +129,7 @@ export function buildProgram(): Command {
       }
       if (fmt !== 'qcow2') fail('This image format does not support checks', EXIT_UNSUPPORTED);
       const progress = new Progress(!!o.p && output === 'human' && !o.q, io.stdout);
-      const r = runCheck(filename, output, !!o.q, (d, t) => progress.update(d, t));
+      const r = opening(filename, () => runCheck(filename, output, !!o.q, (d, t) => progress.update(d, t)));
       if (o.p && output === 'human' && !o.q) progress.finish();
       io.stderr(r.stderr);
       io.stdout(r.stdout);

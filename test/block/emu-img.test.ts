@@ -88,8 +88,11 @@ t.test('emu-img errors as qemu-img words them', needsQemuImg, async (t) => {
   const dir = scratch(t);
   fs.writeFileSync(path.join(dir, 'base.qcow2'), '');
   expectOk(t, qemuImg('create', '-q', '-f', 'qcow2', path.join(dir, 'base.qcow2'), '1M'), 'create base');
+  fs.writeFileSync(path.join(dir, 'plain.img'), new Uint8Array(65536));
   for (const args of [
     ['info', 'missing.img'],
+    ['info', '-f', 'qcow2', 'plain.img'],
+    ['check', '-f', 'qcow2', 'plain.img'],
     ['create', '-f', 'qcow2', 'x.qcow2', '10x'],
     ['create', '-f', 'qcow2', 'x.qcow2'],
     ['create', '-f', 'qcow2', '-b', 'base.qcow2', 'y.qcow2'],

@@ -150,7 +150,7 @@ t.test('unsupported images are refused, never misread', needsQemuImg, async (t) 
 
   const ext = path.join(dir, 'ext.qcow2');
   ok(t, qemuImg('create', '-q', '-f', 'qcow2', '-o', 'extended_l2=on', ext, '1M'), 'create extended L2');
-  t.throws(() => openImage({ filename: ext }), { message: `Could not open '${ext}': Unsupported qcow2 feature(s): extended L2 entries` });
+  t.throws(() => openImage({ filename: ext }), { message: 'Unsupported qcow2 feature(s): extended L2 entries' });
 
   const dataFile = path.join(dir, 'df.qcow2');
   ok(t, qemuImg('create', '-q', '-f', 'qcow2', '-o', `data_file=${path.join(dir, 'df.raw')}`, dataFile, '1M'), 'create data_file');

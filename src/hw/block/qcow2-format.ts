@@ -95,7 +95,8 @@ export function setEntry(v: DataView, o: number, offset: number, hiFlags: number
 
 export function parseHeader(buf: Uint8Array, filename: string): Qcow2Header {
   const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const bad = (what: string) => new QmpError(`Could not open '${filename}': ${what}`);
+  // QEMU's own words, bare as QEMU reports them (the front end names the file, as for -drive).
+  const bad = (what: string) => new QmpError(what, 'GenericError', { filename });
   if (buf.length < V2_HEADER_LENGTH || v.getUint32(0) !== QCOW2_MAGIC) throw bad('Image is not in qcow2 format');
   const version = v.getUint32(4);
   if (version !== 2 && version !== 3) throw bad(`Unsupported qcow2 version ${version}`);

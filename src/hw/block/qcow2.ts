@@ -79,15 +79,17 @@ export class Qcow2Driver implements BlockDriver {
     file.read(0, headBuf);
     const h = parseHeader(headBuf, name);
     this.header = h;
+    // QEMU's messages stay bare, as QEMU reports them; emu's own refusals name the file.
+    const qemuFail = (why: string) => new QmpError(why, 'GenericError', { filename: name });
     const fail = (why: string) => new QmpError(`Could not open '${name}': ${why}`);
     if (h.cryptMethod !== 0) {
       throw fail(`the image is encrypted (qcow2 crypt_method ${h.cryptMethod === 1 ? 'aes' : h.cryptMethod === 2 ? 'luks' : h.cryptMethod}); emu does not support encrypted images`);
     }
     this.extensions = parseExtensions(headBuf, h, name);
     const unsupported = h.incompatibleFeatures & ~INCOMPAT_SUPPORTED;
-    if (unsupported) throw fail(`Unsupported qcow2 feature(s): ${describeIncompatible(unsupported, this.extensions)}`);
+    if (unsupported) throw qemuFail(`Unsupported qcow2 feature(s): ${describeIncompatible(unsupported, this.extensions)}`);
     let readOnly = (opts.readOnly ?? false) || file.readOnly;
-    if (!readOnly && h.incompatibleFeatures & INCOMPAT_CORRUPT) throw fail('qcow2: Image is corrupt; cannot be opened read/write');
+    if (!readOnly && h.incompatibleFeatures & INCOMPAT_CORRUPT) throw qemuFail('qcow2: Image is corrupt; cannot be opened read/write');
     if (!readOnly && h.incompatibleFeatures & INCOMPAT_DIRTY) {
       throw fail("the image is marked dirty (its last writer stopped while using lazy refcounts); repair it with 'qemu-img check -r all' or open it read-only");
     }
@@ -99,15 +101,15 @@ export class Qcow2Driver implements BlockDriver {
     this.clusterSize = 2 ** h.clusterBits;
     this.l2Bits = h.clusterBits - 3;
     const needL1 = Math.ceil(h.size / 2 ** (this.clusterBits + this.l2Bits));
-    if (h.l1Size < needL1) throw fail(`L1 table is too small (${h.l1Size} entries for a ${h.size}-byte disk needs ${needL1})`);
-    if (h.l1TableOffset % this.clusterSize !== 0) throw fail('Invalid L1 table offset');
-    if (h.refcountTableOffset % this.clusterSize !== 0) throw fail('Invalid reference count table offset');
+    if (h.l1Size < needL1) throw qemuFail('L1 table is too small');
+    if (h.l1TableOffset % this.clusterSize !== 0) throw qemuFail('Invalid L1 table offset');
+    if (h.refcountTableOffset % this.clusterSize !== 0) throw qemuFail('Invalid reference count table offset');
     this.l1 = new Uint8Array(h.l1Size * 8);
     file.read(h.l1TableOffset, this.l1);
     this.l1View = new DataView(this.l1.buffer);
 
     if (h.backingFileOffset) {
-      if (h.backingFileSize > 1023 || h.backingFileOffset + h.backingFileSize > headBuf.length) throw fail('Backing file name too long');
+      if (h.backingFileSize > 1023 || h.backingFileOffset + h.backingFileSize > headBuf.length) throw qemuFail('Backing file name too long');
       this.backingFile = new TextDecoder().decode(headBuf.subarray(h.backingFileOffset, h.backingFileOffset + h.backingFileSize));
       this.backingFormat = this.extensions.backingFormat;
       this.fullBackingFilename = resolveBacking(name, this.backingFile);
