@@ -140,6 +140,18 @@ export const UNSUPPORTED_QEMU_OPTIONS: ReadonlyMap<string, boolean> = new Map([
   ['watchdog-action', true], ['qtest', true], ['qtest-log', true], ['perfmap', false], ['jitdump', false],
 ]);
 
+/**
+ * The -help text: QEMU's layout (version, usage line, one line per option), listing the options
+ * emu-legacy implements.
+ */
+export function helpText(prog: string, versionLine: string): string {
+  const lines = OPTIONS.filter((o) => o.name !== 'help').map((o) => {
+    const flag = `${o.emuOnly ? '--' : '-'}${o.name}${o.hasArg ? ' ...' : ''}`;
+    return `${flag.padEnd(24)}${o.help}\n`;
+  });
+  return `${versionLine}\nusage: ${prog} [options] [disk_image]\n\n'disk_image' is a raw hard disk image for hard disk 0\n\n${lines.join('')}`;
+}
+
 const BY_NAME: ReadonlyMap<string, OptionSpec> = new Map(OPTIONS.map((o) => [o.name, o]));
 
 export type LookupResult =

@@ -2,6 +2,7 @@
 // and runs of qemu-system-riscv64 7.2), with the program name replaced by emu-legacy.
 import t from 'tap';
 import { parseCommandLine } from '../../src/vl-legacy/parse.ts';
+import { helpText, OPTIONS } from '../../src/vl-legacy/options.ts';
 import { run, err } from './helpers.ts';
 
 // `all` (the option list with repeats) is checked where it matters, in the drive tests.
@@ -265,4 +266,12 @@ t.test('netdev is parse-only', async (t) => {
   const p = P(['-netdev', 'user,id=n0', '-netdev', '{"type":"user","id":"n1"}']);
   t.same(plain(p.netdevs.map((n) => ('opts' in n ? n.opts : n.args))), [{ type: 'user' }, { type: 'user', id: 'n1' }]);
   t.equal(p.defaultsOff.net, true);
+});
+
+t.test('help text lists every implemented option', async (t) => {
+  const h = helpText('emu-legacy', 'emu-legacy 0.1.0');
+  t.match(h, /^emu-legacy 0\.1\.0\nusage: emu-legacy \[options\] \[disk_image\]\n/);
+  for (const o of OPTIONS) if (o.name !== 'help') t.match(h, new RegExp(`^-{1,2}${o.name}\\b`, 'm'), o.name);
+  t.match(h, /^-drive \.\.\. +use a file as a drive image$/m);
+  t.match(h, /^--print-config +print/m);
 });
