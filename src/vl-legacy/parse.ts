@@ -111,7 +111,7 @@ export interface ParsedCommandLine {
   /** emu-legacy's --print-config / --print-commands. */
   printConfig: boolean;
   printCommands: boolean;
-  /** Options QEMU knows but emu does not implement (parsing stops with an error at the first). */
+  /** Set when a help or version request ended parsing; later options were not read. */
   earlyExit?: EarlyExit;
   /** Warnings in the order QEMU prints them (also passed to onWarning as they happen). */
   warnings: LegacyWarning[];
