@@ -237,7 +237,7 @@ function listNames(decls: Map<string, VariableDecl>): string {
   return decls.size ? [...decls.keys()].join(', ') : 'no variables';
 }
 
-/** Objects merge member by member (later files win); lists concatenate; scalars are replaced. */
+/** Mappings merge member by member, the later file winning; anything else is replaced. */
 function mergeObjects(a: Item, b: Item, origins: Origins): Item {
   const out: Record<string, unknown> = {};
   origins.register(out, b.origin);
