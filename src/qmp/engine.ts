@@ -14,7 +14,7 @@ export interface QmpEvent {
 /** Who is asking: lets the engine tell monitors apart (e.g. for `quit` or per-session state). */
 export interface QmpSessionInfo {
   readonly id: number;
-  readonly transport: 'unix' | 'tcp' | 'stdio' | 'websocket' | 'internal';
+  readonly transport: 'unix' | 'tcp' | 'stdio' | 'websocket' | 'chardev' | 'internal';
 }
 
 export interface QmpEngine {

@@ -211,6 +211,8 @@ export class Hart {
   exec(n: number): number {
     const x = this.x, r16 = this.ram16;
     let pc = this.pc;
+    // the fetch page, kept in locals and reloaded after anything that may change it
+    let fvp = this.fvp, fbase = this.fbase;
     let i = 0;
     for (;;) {
       try {
@@ -219,13 +221,14 @@ export class Hart {
           i++; // counted before fetch so a faulting fetch still consumes budget (no livelock)
           // ---- fetch
           let insn: number;
-          const off = pc - this.fvp;
+          const off = pc - fvp;
           if (off >= 0 && off < 4094) {
-            const k = (this.fbase + off) >>> 1;
+            const k = (fbase + off) >>> 1;
             insn = r16[k];
             if ((insn & 3) === 3) insn |= r16[k + 1] << 16;
           } else {
             insn = this.fetchSlow(pc);
+            fvp = this.fvp; fbase = this.fbase;
           }
           let ilen = 4;
           if ((insn & 3) !== 3) {
@@ -431,7 +434,7 @@ export class Hart {
               this.pc = pc;
               this.chunkExec = i;
               this.system(insn, ilen);
-              pc = this.pc;
+              pc = this.pc; fvp = this.fvp; fbase = this.fbase;
               n = i;
               break;
             case 0x2f: // atomics
@@ -449,7 +452,7 @@ export class Hart {
         if (e !== TRAP) { this.pc = pc; throw e; }
         this.pc = pc;
         this.enterTrap(this.tCause, false, this.tLo, this.tHi);
-        pc = this.pc;
+        pc = this.pc; fvp = this.fvp; fbase = this.fbase;
         n = i; // leave the chunk: the trap may have changed privilege or enabled interrupts
       }
     }

@@ -9,9 +9,14 @@ import { VirtBoard } from '../guest/virt-board.ts';
 import { UnimplementedDevice } from '../guest/unimplemented.ts';
 import { loadInitrd } from '../loader/boot.ts';
 import type { Device } from '../qom/device.ts';
+import type { BlockDriver } from '../block/driver.ts';
 import { VirtioBlk } from '../virtio/blk.ts';
 import { type VirtioDevice, VirtioMmio } from '../virtio/mmio.ts';
-import type { GuestControl, VirtualMachine } from '../vm.ts';
+import { VirtioScsi } from '../virtio/scsi.ts';
+import { ScsiCd } from '../virtio/scsi-cd.ts';
+import type { ScsiDisk, ScsiHost } from '../virtio/scsi-disk.ts';
+import { ScsiHd } from '../virtio/scsi-hd.ts';
+import type { GuestControl, MediaListener, VirtualMachine } from '../vm.ts';
 import { VIRT, VIRT_IRQ } from './virt-memmap.ts';
 
 function readImage(path: string, what: string): Uint8Array {
@@ -22,12 +27,16 @@ function readImage(path: string, what: string): Uint8Array {
   }
 }
 
-export class GuestMachine implements GuestControl {
+export class GuestMachine implements GuestControl, MediaListener {
   readonly board: VirtBoard;
   private serialLink: FrontendLink | undefined;
   private initrd: Uint8Array | undefined;
   /** The eight virtio-mmio transports, index N at VIRT.virtio.base + N * size. */
   readonly transports: VirtioMmio[] = [];
+  /** The SCSI adapters by the device that configures them. */
+  private readonly scsi = new Map<Device, VirtioScsi>();
+  /** How SCSI units reach their medium and move their tray: through the machine's configuration. */
+  private readonly scsiHost: ScsiHost;
 
   constructor(private readonly vm: VirtualMachine) {
     const cfg = vm.requireConfig();
@@ -39,7 +48,16 @@ export class GuestMachine implements GuestControl {
       power: { poweroff: (code) => this.guestPoweroff(code), reset: () => this.guestReset() },
       placeholders: false,
     });
+    this.scsiHost = {
+      medium: (dev): BlockDriver | undefined => {
+        const drive = dev.get('drive') as string | undefined;
+        return drive !== undefined ? vm.blocks.get(drive)?.impl : undefined;
+      },
+      trayMove: (dev, open) => vm.guestTrayMove(dev, open),
+      trayLock: (dev, locked) => vm.guestTrayLock(dev, locked),
+    };
     this.mapVirtio();
+    vm.media = this;
     if (cfg.serial !== undefined) {
       const chardev = vm.chardevs.get(cfg.serial)?.chardev;
       if (chardev) {
@@ -80,9 +98,74 @@ export class GuestMachine implements GuestControl {
           writeZeroes: dev.get('write-zeroes') as boolean,
         });
       }
+      case 'virtio-scsi-device': {
+        const units: ScsiDisk[] = [];
+        for (const b of dev.childBuses) for (const d of b.devices) {
+          const u = this.scsiUnit(d);
+          if (u) units.push(u);
+        }
+        const scsi = new VirtioScsi(units, {
+          numQueues: dev.get('num_queues') as number,
+          maxSectors: dev.get('max_sectors') as number,
+          cmdPerLun: dev.get('cmd_per_lun') as number,
+        });
+        for (const u of units) this.watch(scsi, u);
+        this.scsi.set(dev, scsi);
+        return scsi;
+      }
       default:
         return null;
     }
+  }
+
+  private scsiUnit(dev: Device): ScsiDisk | null {
+    if (dev.type.name === 'scsi-hd') return new ScsiHd(dev, this.scsiHost);
+    if (dev.type.name === 'scsi-cd') return new ScsiCd(dev, this.scsiHost);
+    return null;
+  }
+
+  private watch(scsi: VirtioScsi, u: ScsiDisk): void {
+    if (u instanceof ScsiCd) u.onChange = (s) => scsi.changed(u, s);
+  }
+
+  private unitOf(dev: Device): { scsi: VirtioScsi; unit: ScsiDisk } | undefined {
+    const adapter = dev.parentBus?.parent;
+    const scsi = adapter ? this.scsi.get(adapter) : undefined;
+    const unit = scsi?.unitFor(dev);
+    return scsi && unit ? { scsi, unit } : undefined;
+  }
+
+  // ---- hot-plug (device_add / device_del on a running virtio-scsi bus) ----
+
+  deviceAdded(dev: Device): void {
+    const adapter = dev.parentBus?.parent;
+    const scsi = adapter ? this.scsi.get(adapter) : undefined;
+    const unit = scsi ? this.scsiUnit(dev) : null;
+    if (!scsi || !unit) return;
+    this.watch(scsi, unit);
+    scsi.plug(unit);
+  }
+
+  deviceRemoved(dev: Device): void {
+    const u = this.unitOf(dev);
+    if (u) u.scsi.unplug(u.unit);
+  }
+
+  // ---- MediaListener: tray and medium changes made over QMP ----
+
+  ejectRequest(dev: Device): void {
+    const u = this.unitOf(dev)?.unit;
+    if (u instanceof ScsiCd) u.ejectRequest();
+  }
+
+  trayMoved(dev: Device, open: boolean): void {
+    const u = this.unitOf(dev)?.unit;
+    if (u instanceof ScsiCd) u.trayMoved(open);
+  }
+
+  mediumChanged(dev: Device): void {
+    const u = this.unitOf(dev)?.unit;
+    if (u instanceof ScsiCd) u.mediumChanged();
   }
 
   /** Places firmware, kernel, initrd and the device tree as QEMU does. */
@@ -121,6 +204,7 @@ export class GuestMachine implements GuestControl {
   }
 
   dispose(): void {
+    if (this.vm.media === this) this.vm.media = undefined;
     this.serialLink?.detach();
     this.board.dispose();
   }
