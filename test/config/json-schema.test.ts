@@ -96,7 +96,7 @@ t.test('what the loader refuses, the schema refuses', async (t) => {
   const bad: [string, unknown][] = [
     ['unknown section', { machines: { type: 'virt' } }],
     ['wrong format', { format: 'emu-machine/2' }],
-    ['machine without type', { machine: { memory: '1G' } }],
+    ['machine with an unknown member', { machine: { type: 'virt', colour: 'red' } }],
     ['bad size', { machine: { type: 'virt', memory: 'lots' } }],
     ['bad block driver', { blockdevs: [{ driver: 'vmdk', 'node-name': 'x' }] }],
     ['unknown blockdev member', { blockdevs: [{ driver: 'null-co', 'node-name': 'x', colour: 'red' }] }],
@@ -112,4 +112,16 @@ t.test('what the loader refuses, the schema refuses', async (t) => {
   t.equal(valid({ machine: { type: 'virt', memory: '${mem}', smp: { cpus: '${cpus}' } } }), undefined, 'whole ${var} values');
   t.equal(valid({ devices: [{ driver: 'virtio-blk-device', drive: 'd0', id: 'vd0' }] }), undefined, 'device properties');
   t.equal(valid({ 'x-anchors': { a: 1 }, machine: { type: 'virt' } }), undefined, 'x- sections');
+});
+
+t.test('the examples of docs/CONFIG.md are valid (but the one showing an error)', async (t) => {
+  const md = readFileSync(new URL('../../docs/CONFIG.md', import.meta.url), 'utf8');
+  const examples = [...md.matchAll(/```(?:yaml|json) file=(\S+)\n([\s\S]*?)```/g)];
+  t.ok(examples.length > 10);
+  for (const [, name, text] of examples) {
+    // Editors' YAML support resolves merge keys (<<) as the loader does.
+    const problem = valid(parse(text, { merge: true }) ?? {});
+    if (name === 'typo.yaml') t.not(problem, undefined, name);
+    else t.equal(problem, undefined, name);
+  }
 });

@@ -206,7 +206,7 @@ export function configJsonSchema(registry: SchemaRegistry = schema(), types: Typ
           additionalProperties: false,
         },
       },
-      machine: g.use(args('machine-set'), { description: 'The machine (machine-set arguments).' }),
+      machine: { description: 'The machine (machine-set arguments).', anyOf: [ref('machine'), ref(VAR), ref(IF)] },
       accel: g.use(accel.type, { description: accel.doc ?? 'Accelerator.' }),
       actions: g.use(args('set-action'), { description: 'What guest shutdown and reboot do (set-action arguments).' }),
       chardevs: section(g.use(args('chardev-add')), 'Character devices (chardev-add arguments).'),
@@ -215,6 +215,10 @@ export function configJsonSchema(registry: SchemaRegistry = schema(), types: Typ
     },
   };
   g.definitions.device = g.device();
+  // Members of the machine may come from an included file (merged member by member), so a file's
+  // own machine section needs none of them; the loader checks the merged result.
+  const machineArgs = registry.structMembers(args('machine-set'));
+  g.definitions.machine = { ...g.object(machineArgs.map((m) => ({ ...m, optional: true }))) };
   g.drain();
   g.definitions[SIZE] = {
     description: 'A size in bytes: a number, or a string with an optional suffix k, M, G, T, P or E (powers of 1024).',
