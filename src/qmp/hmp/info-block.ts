@@ -5,9 +5,8 @@ import { sizeToStr } from './format.ts';
 import type { TypedQmp } from './qmp-call.ts';
 
 /**
- * The name a backend is known by: QEMU prints the legacy backend name when there is one, else the
- * node name, else the device. emu has no legacy names, so the node name is what `eject`, `change`
- * and `info block NAME` take, and the line starts with it — as QEMU's does for -blockdev nodes.
+ * The name eject and change take for a device's medium: QEMU takes the legacy backend name; emu has
+ * none and takes the inserted node's name instead (the `device` argument of its QMP commands).
  */
 export function backendName(info: BlockInfo): string | undefined {
   if (info.device) return info.device;
@@ -66,23 +65,29 @@ function blockEntry(info: BlockInfo | undefined, inserted: BlockDeviceInfo | und
   return s;
 }
 
+/**
+ * QEMU 7.2's selection: without -n the devices' backends, matched by legacy backend name (emu has
+ * none, so a name never matches one); with -n or a name, the named nodes, matched by node name. So
+ * `info block NODE` shows the node, as QEMU does for -blockdev nodes.
+ */
 export async function infoBlock(qmp: TypedQmp, args: { nodes?: boolean; verbose?: boolean; device?: string }): Promise<string> {
   const verbose = args.verbose === true;
+  const device = args.device;
   let out = '';
   if (!args.nodes) {
     const list = await qmp('query-block', {});
     list.forEach((info, i) => {
-      if (args.device !== undefined && backendName(info) !== args.device) return;
+      if (device !== undefined && info.device !== device) return;
       // QEMU separates entries by their position in the whole list, so a filtered entry that is not
       // the first one is preceded by a blank line.
       if (i > 0) out += '\n';
       out += blockEntry(info, info.inserted, verbose);
     });
   }
-  // QEMU lists nodes only for -n without a device name.
-  if (!args.nodes || args.device !== undefined) return out;
+  if (!args.nodes && device === undefined) return out;
   const nodes = await qmp('query-named-block-nodes', { flat: false });
   nodes.forEach((n, i) => {
+    if (device !== undefined && n['node-name'] !== device) return;
     if (i > 0) out += '\n';
     out += blockEntry(undefined, n, verbose);
   });
