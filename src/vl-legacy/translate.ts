@@ -133,6 +133,15 @@ export function translate(parsed: ParsedCommandLine, notify: (n: Notice) => void
   let serialId: string | undefined;
   serials.forEach((s, i) => {
     const label = `serial${i}`;
+    // "chardev:ID" uses a chardev given with -chardev instead of creating one.
+    if (s.arg.startsWith('chardev:')) {
+      const id = s.arg.slice('chardev:'.length);
+      if (!out.some((c) => c.execute === 'chardev-add' && c.arguments.id === id)) {
+        throw new LegacyError(`could not connect serial device to character backend '${s.arg}'`, s.loc);
+      }
+      if (i === 0) serialId = id;
+      return;
+    }
     let opts;
     try {
       opts = parseChardevCompat(compatList, label, s.arg, true);

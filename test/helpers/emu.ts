@@ -70,7 +70,7 @@ export async function startEmuWithQmp(t: Teardown, args: string[], opts: { socke
   const p = spawnBinary(t, binary, [...qmpArgs, ...args], { env: opts.env });
   let died = false;
   void p.exited.then(() => { died = true; });
-  await waitFor(() => existsSync(socket) || died, `QMP socket ${socket}`);
+  await waitFor(() => existsSync(socket) || died, `QMP socket ${socket}`, 30_000);
   if (died) throw new Error(`emu exited early: ${p.stderr()}`);
   // The socket file appears at bind(), a moment before listen(): retry a refused connection.
   let client: QmpClient | undefined;
