@@ -79,61 +79,81 @@ const qemuLike: QmpEngine = {
 
 t.test('emu and QEMU 7.2 answer random malformed input identically', { skip: haveQemu ? false : 'qemu-system-riscv64 not installed' }, async (t) => {
   const { dir, cleanup } = tmpDir();
-  const sock = path.join(dir, 'qemu.sock');
+  // One QEMU monitor per starting state: QEMU serves one client per socket.
+  const socks = ['neg.sock', 'fresh.sock', 'oob.sock'].map((f) => path.join(dir, f));
   let qemu: ChildProcess | undefined;
   t.teardown(() => {
     if (qemu?.pid !== undefined && qemu.exitCode === null) process.kill(qemu.pid, 'SIGKILL');
     cleanup();
   });
-  qemu = spawn('qemu-system-riscv64', ['-M', 'virt', '-S', '-display', 'none', '-nodefaults', '-qmp', `unix:${sock},server=on,wait=off`], { stdio: 'ignore' });
+  qemu = spawn('qemu-system-riscv64', ['-M', 'virt', '-S', '-display', 'none', '-nodefaults',
+    ...socks.flatMap((s) => ['-qmp', `unix:${s},server=on,wait=off`])], { stdio: 'ignore' });
   const deadline = Date.now() + 20000;
-  while (!fs.existsSync(sock)) {
-    if (Date.now() > deadline) throw new Error('QEMU did not create its socket');
+  while (!socks.every((s) => fs.existsSync(s))) {
+    if (Date.now() > deadline) throw new Error('QEMU did not create its sockets');
     await new Promise((r) => setTimeout(r, 20));
   }
-  const q = await RawConn.connect(sock);
-  t.teardown(() => q.close());
-  await q.line(10000);
-  q.send('{"execute":"qmp_capabilities"}');
-  t.equal(await q.line(10000), '{"return": {}}');
-
-  const emuLines: string[] = [];
-  let wake: (() => void) | undefined;
-  const session = new QmpSession(qemuLike, { send: (m) => { emuLines.push(...m); wake?.(); } }, { transport: 'internal', memberOrder: 'qemu' });
-  session.start();
-  session.feed(Buffer.from('{"execute":"qmp_capabilities"}'));
-  const untilEnd = async (lines: string[], label: string): Promise<string[]> => {
-    const end = Date.now() + 10000;
-    while (!lines.some((l) => l.includes('"id": "END"'))) {
-      if (Date.now() > end) throw new Error(`${label}: no END reply`);
-      await new Promise<void>((r) => { const tm = setTimeout(r, 5); wake = () => { clearTimeout(tm); r(); }; });
-    }
-    const i = lines.findIndex((l) => l.includes('"id": "END"'));
-    return lines.splice(0, i + 1);
-  };
-  await new Promise((r) => setTimeout(r, 20));
-  t.same(emuLines.slice(1), ['{"return": {}}'], 'emu side negotiated');
-  emuLines.length = 0;
-
   // QMP_DIFF_SEED / QMP_DIFF_CASES explore further than the default run.
   const r = rng(Number(process.env.QMP_DIFF_SEED ?? 0x51ed));
-  const CASES = Number(process.env.QMP_DIFF_CASES ?? 400);
-  let mismatches = 0;
-  for (let i = 0; i < CASES; i++) {
-    const input = Buffer.from(generate(r) + '\x01{"execute":"query-status","id":"END"}', 'latin1');
-    q.send(input);
-    session.feed(input);
-    const want: string[] = [];
-    for (;;) {
-      const l = await q.line(10000);
-      want.push(l);
-      if (l.includes('"id": "END"')) break;
+  const CASES = Number(process.env.QMP_DIFF_CASES ?? 300);
+
+  const phases: Array<[string, string, string | undefined]> = [
+    ['negotiated', socks[0], '{"execute":"qmp_capabilities"}'],
+    ['before negotiation', socks[1], undefined],
+    ['negotiated with oob', socks[2], '{"execute":"qmp_capabilities","arguments":{"enable":["oob"]}}'],
+  ];
+  for (const [label, sock, negotiate] of phases) {
+    const q = await RawConn.connect(sock);
+    t.teardown(() => q.close());
+    await q.line(10000);
+    const emuLines: string[] = [];
+    let wake: (() => void) | undefined;
+    const session = new QmpSession(qemuLike, { send: (m) => { emuLines.push(...m); wake?.(); } }, { transport: 'internal', memberOrder: 'qemu' });
+    session.start();
+    const untilEnd = async (caseLabel: string): Promise<string[]> => {
+      const end = Date.now() + 10000;
+      while (!emuLines.some((l) => l.includes('"id": "END"'))) {
+        if (Date.now() > end) throw new Error(`${caseLabel}: no END reply`);
+        await new Promise<void>((res) => { const tm = setTimeout(res, 5); wake = () => { clearTimeout(tm); res(); }; });
+      }
+      return emuLines.splice(0, emuLines.findIndex((l) => l.includes('"id": "END"')) + 1);
+    };
+    await new Promise((res) => setTimeout(res, 20));
+    emuLines.length = 0; // the greeting
+    if (negotiate) {
+      q.send(negotiate);
+      t.equal(await q.line(10000), '{"return": {}}');
+      session.feed(Buffer.from(negotiate));
+      await new Promise((res) => setTimeout(res, 20));
+      t.same(emuLines.splice(0), ['{"return": {}}'], `${label}: emu side negotiated`);
     }
-    const got = await untilEnd(emuLines, `case ${i}`);
-    if (JSON.stringify(got) !== JSON.stringify(want)) {
-      mismatches++;
-      if (mismatches <= 5) t.same(got, want, `case ${i}: ${JSON.stringify(input.toString('latin1'))}`);
+    let mismatches = 0;
+    let skipped = 0;
+    const oobPhase = negotiate?.includes('oob') ?? false;
+    for (let i = 0; i < CASES; i++) {
+      const input = Buffer.from(generate(r) + '\x01{"execute":"query-status","id":"END"}', 'latin1');
+      session.feed(input);
+      const got = await untilEnd(`${label} case ${i}`);
+      // QEMU 7.2 aborts (monitor/qmp.c:384, assertion `qmp_requests->length < QMP_REQ_QUEUE_LEN_MAX')
+      // when oob is enabled and one read yields more than its 8-deep in-band queue holds; spare it.
+      if (oobPhase && got.length > 5) { skipped++; continue; }
+      q.send(input);
+      const want: string[] = [];
+      try {
+        for (;;) {
+          const l = await q.line(10000);
+          want.push(l);
+          if (l.includes('"id": "END"')) break;
+        }
+      } catch (e) {
+        t.fail(`${label} case ${i}: QEMU: ${(e as Error).message} after ${JSON.stringify(want)}; input ${JSON.stringify(input.toString('latin1'))}`);
+        return;
+      }
+      if (JSON.stringify(got) !== JSON.stringify(want)) {
+        mismatches++;
+        if (mismatches <= 5) t.same(got, want, `${label} case ${i}: ${JSON.stringify(input.toString('latin1'))}`);
+      }
     }
+    t.equal(mismatches, 0, `${label}: ${CASES - skipped} random inputs${skipped ? ` (${skipped} that would crash QEMU skipped)` : ''}`);
   }
-  t.equal(mismatches, 0, `${CASES} random inputs`);
 });

@@ -97,6 +97,7 @@ export class QmpSession {
   private readonly slots: Slot[] = [];
   private slotHead = 0;
   private out: string[] = [];
+  private oobOut: string[] = [];
   private flushScheduled = false;
   private inputPaused = false;
   private pendingInput: Buffer[] = [];
@@ -183,6 +184,7 @@ export class QmpSession {
     this.unsubscribe?.();
     this.unsubscribe = undefined;
     this.out = [];
+    this.oobOut = [];
     this.pendingInput = [];
   }
 
@@ -200,10 +202,29 @@ export class QmpSession {
     }
   }
 
+  /**
+   * Output of out-of-band requests. With oob enabled, QEMU handles any request shaped as OOB
+   * ('exec-oob' without 'execute', even an invalid one) at once in its I/O thread, while in-band
+   * requests wait in a queue for the main thread; so OOB answers overtake in-band answers produced
+   * from the same input.
+   */
+  private pushOob(line: string): void {
+    this.oobOut.push(line);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      process.nextTick(this.flush);
+    }
+  }
+
   private readonly flush = (): void => {
     this.flushScheduled = false;
-    if (this.closedFlag || this.out.length === 0) return;
-    const out = this.out;
+    if (this.closedFlag) return;
+    let out = this.out;
+    if (this.oobOut.length > 0) {
+      out = this.oobOut.concat(out);
+      this.oobOut = [];
+    }
+    if (out.length === 0) return;
     this.out = [];
     this.sink.send(out);
   };
@@ -266,8 +287,12 @@ export class QmpSession {
     }
     const hasId = Object.prototype.hasOwnProperty.call(v, 'id');
     const id = hasId ? v.id : undefined;
-    const fail = (desc: string, cls: QmpError['errorClass'] = 'GenericError'): void =>
-      this.reply(errorLine(this.enc, hasId, id, new QmpError(desc, cls)));
+    // Without oob enabled QEMU reads no further than one in-band request, so nothing can overtake.
+    const oobShaped = this.oobEnabled && v['exec-oob'] !== undefined && v.execute === undefined;
+    const fail = (desc: string, cls: QmpError['errorClass'] = 'GenericError'): void => {
+      const line = errorLine(this.enc, hasId, id, new QmpError(desc, cls));
+      if (oobShaped) this.pushOob(line); else this.reply(line);
+    };
 
     // QEMU's qmp_dispatch_check_obj: members are checked in QEMU's QDict iteration order, so when
     // several are wrong the one QEMU names is named here too.
@@ -310,8 +335,8 @@ export class QmpSession {
       if (!this.engine.allowsOob(name)) return fail(`The command ${name} does not support OOB`);
       // Out-of-band: answered as soon as done, overtaking queued in-band replies.
       this.run(name, argObj).then(
-        (ret) => { if (!this.closedFlag) this.push(returnLine(this.enc, hasId, id, ret)); },
-        (e) => { if (!this.closedFlag) this.push(errorLine(this.enc, hasId, id, toQmpError(e))); },
+        (ret) => { if (!this.closedFlag) this.pushOob(returnLine(this.enc, hasId, id, ret)); },
+        (e) => { if (!this.closedFlag) this.pushOob(errorLine(this.enc, hasId, id, toQmpError(e))); },
       );
       return;
     }
