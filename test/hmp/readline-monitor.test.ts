@@ -173,18 +173,20 @@ t.test('without the human monitor installed, errors are printed', async (t) => {
   t.equal(c.output, `${BANNER}Error: The human monitor is not available\r\n(qemu) `);
 });
 
-t.test('a custom runner and a runner that fails', async (t) => {
+t.test('a custom runner and a runner that fails; Ctrl-C', async (t) => {
   const c = new MemChardev();
+  let interrupts = 0;
   const m = new ReadlineMonitor(c, {
-    name: 'x', version: '1', prompt: '> ',
+    name: 'x', version: '1', prompt: '> ', onInterrupt: () => interrupts++,
     run: async (line) => {
       if (line === 'boom') throw new Error('bug');
       return `ran ${line}\r\n`;
     },
   });
-  c.type('a\nboom\n');
+  c.type('a\x03\nboom\n');
   await c.until((o) => o.endsWith('Error: bug\r\n> '));
   t.equal(c.output, "x 1 monitor - type 'help' for more information\r\n> ran a\r\n> Error: bug\r\n> ");
+  t.equal(interrupts, 1);
   m.close();
 });
 

@@ -67,6 +67,12 @@ export interface ReadlineMonitorOptions {
   prompt?: string;
   /** Called once when the input ends (EOF, or Ctrl-D on an empty line) and the last command finished. */
   onClose?: () => void;
+  /**
+   * Ctrl-C. A terminal in raw mode no longer turns it into SIGINT, while QEMU's stdio (signal=on)
+   * keeps it a signal; a stdio monitor on a raw terminal passes a function raising SIGINT here.
+   * Without one, Ctrl-C is ignored like other control characters.
+   */
+  onInterrupt?: () => void;
 }
 
 export const HMP_PROMPT = '(qemu) ';
@@ -193,6 +199,9 @@ export class ReadlineMonitor {
           this.pending = '';
           this.close();
         }
+        return;
+      case '\x03':
+        this.opts.onInterrupt?.();
         return;
       case '\x15':
         this.line = '';
