@@ -172,9 +172,13 @@ export function translate(parsed: ParsedCommandLine, notify: (n: Notice) => void
     if (typeof n === 'string') nodeNames.add(n);
   }
   const table = new DriveTable(EMU_VIRT_BLOCK, (w) => notify({ warning: w }));
+  // QEMU opens each drive's image right after that drive's checks, then checks its name: errors come
+  // in QEMU's order.
   const addDrive = (d: DriveConfig) => {
-    if (nodeNames.has(d.id)) throw new LegacyError(`Device name '${d.id}' conflicts with an existing node name`, d.loc);
-    if (d.file === undefined) return;
+    if (d.file === undefined) {
+      table.checkName(d, nodeNames);
+      return;
+    }
     const bo = d.blockOptions;
     let format = bo.format;
     if (format === undefined) {
@@ -200,18 +204,13 @@ export function translate(parsed: ParsedCommandLine, notify: (n: Notice) => void
         : {}),
       file: { driver: 'file', filename: d.file },
     };
+    table.checkName(d, nodeNames);
     nodeNames.add(args['node-name'] as string);
     push('blockdev-add', args, d.loc, 'json');
   };
   for (const dr of parsed.drives) addDrive(table.add(dr, { snapshot: parsed.snapshot }));
-  if (flags.cdrom && !table.getByIndex(EMU_VIRT_BLOCK.defaultCdromInterface ?? EMU_VIRT_BLOCK.defaultInterface, 2)) {
-    addDrive(table.add({ opts: { index: '2', media: 'cdrom' }, loc: NO_LOC }, { isDefault: true }));
-  }
-  for (const d of table.drives) {
-    if (!EMU_VIRT_BLOCK.attachable.includes(d.interface) && d.interface !== 'none') {
-      throw new LegacyError(`machine type does not support if=${d.interface},bus=${d.bus},unit=${d.unit}`, d.loc);
-    }
-  }
+  for (const d of table.addDefaults({ cdrom: flags.cdrom, floppy: flags.floppy, sdcard: flags.sdcard }, parsed.snapshot)) addDrive(d);
+  table.checkOrphans();
 
   // The machine.
   const machine = machineWithMemory(parsed);
@@ -295,13 +294,23 @@ export function translate(parsed: ParsedCommandLine, notify: (n: Notice) => void
       throw new LegacyError(`Drive '${drive}' is already in use because it has been automatically connected to another device (did you need 'if=none' in the drive options?)`, loc);
     }
   };
+  // An empty -drive (no file=) is a BlockBackend without a medium in QEMU, and `-device
+  // scsi-cd,drive=ID` gives an empty CD-ROM drive. emu has no backend without a node: such a device
+  // is created without drive=, which is the same empty drive (a medium is inserted by device id).
+  const emptyDrives = new Set(table.drives.filter((d) => d.interface === 'none' && d.file === undefined).map((d) => d.id));
+  const withoutEmptyDrive = (a: Record<string, unknown>): Record<string, unknown> => {
+    if (typeof a.drive !== 'string' || !emptyDrives.has(a.drive)) return a;
+    const { drive: _drive, ...rest } = a;
+    void _drive;
+    return rest;
+  };
   for (const d of parsed.devices) {
     checkDrive(d.opts.drive, d.loc);
-    push('device_add', withGlobals({ ...d.opts, ...(d.id !== undefined ? { id: d.id } : {}) }), d.loc);
+    push('device_add', withoutEmptyDrive(withGlobals({ ...d.opts, ...(d.id !== undefined ? { id: d.id } : {}) })), d.loc);
   }
   for (const d of parsed.jsonDevices) {
     checkDrive(d.args.drive, d.loc);
-    push('device_add', d.args as Record<string, unknown>, d.loc, 'json');
+    push('device_add', withoutEmptyDrive(d.args as Record<string, unknown>), d.loc, 'json');
   }
   return { commands: out, monitors, paused: !parsed.autostart, ...(dumpdtb !== undefined ? { dumpdtb } : {}) };
 }
