@@ -1,0 +1,160 @@
+/**
+ * CPU benchmark: MIPS on a CPU-bound guest (cpubench.elf: CRC-32 + shell sort + heap sort),
+ * time from start to U-Boot's prompt, host CPU while idle at the prompt; with QEMU's figures
+ * for the same guest and firmware in the same run when qemu-system-riscv64 is installed.
+ *
+ *   npx tsx bench/cpu/bench.ts [--runs N]
+ *
+ * emu runs in this process (the bare virt board, no configuration layer); QEMU is spawned.
+ * MIPS is reported against wall time and against this process's CPU time (the host running
+ * the benchmark is often shared; CPU time is the steadier figure).
+ */
+import { readFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawn, execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { VirtBoard } from '../../src/hw/guest/virt-board.ts';
+
+const HERE = new URL('.', import.meta.url).pathname;
+const FW = '/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin';
+const UBOOT = '/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin';
+const runs = Number(process.argv[process.argv.indexOf('--runs') + 1] || 3) || 3;
+const haveQemu = (() => { try { execFileSync('sh', ['-c', 'command -v qemu-system-riscv64'], { stdio: 'ignore' }); return true; } catch { return false; } })();
+
+const median = (a: number[]): number => { const s = [...a].sort((x, y) => x - y); return s[s.length >> 1]; };
+const fmt = (a: number[], d = 1): string => `${median(a).toFixed(d)} [${Math.min(...a).toFixed(d)} – ${Math.max(...a).toFixed(d)}]`;
+
+function emuGuest(elf: Uint8Array): Promise<{ wall: number; cpu: number; insns: number; out: string }> {
+  return new Promise((resolve) => {
+    let out = '';
+    const c0 = process.cpuUsage(), t0 = performance.now();
+    const b: VirtBoard = new VirtBoard({
+      serial: { write: (d) => { out += Buffer.from(d).toString('latin1'); } },
+      power: {
+        poweroff: () => {
+          const c = process.cpuUsage(c0);
+          const r = { wall: (performance.now() - t0) / 1000, cpu: (c.user + c.system) / 1e6, insns: b.runLoop.instructions, out };
+          b.dispose();
+          setImmediate(() => resolve(r));
+        },
+        reset: () => {},
+      },
+    });
+    b.loadImages({ kernel: elf });
+    b.runLoop.start();
+  });
+}
+
+/** QEMU on the same guest; CPU time via /usr/bin/time (user + system of the QEMU process). */
+function qemuGuest(elfPath: string): Promise<{ wall: number; cpu: number; out: string }> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const p = spawn('/usr/bin/time', ['-f', 'CPU %U %S', 'qemu-system-riscv64', '-M', 'virt', '-bios', 'none', '-kernel', elfPath, '-nographic', '-m', '128M'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '', err = '';
+    p.stdout.on('data', (d) => { out += d; });
+    p.stderr.on('data', (d) => { err += d; });
+    const timer = setTimeout(() => p.kill('SIGKILL'), 120000);
+    p.on('exit', () => {
+      clearTimeout(timer);
+      const m = /CPU ([\d.]+) ([\d.]+)/.exec(err);
+      resolve({ wall: (performance.now() - t0) / 1000, cpu: m ? Number(m[1]) + Number(m[2]) : NaN, out });
+    });
+    p.on('error', reject);
+  });
+}
+
+function makeDtb(): Uint8Array | null {
+  if (!haveQemu) return null;
+  const dir = mkdtempSync(join(tmpdir(), 'emu-bench-'));
+  try {
+    execFileSync('qemu-system-riscv64', ['-M', `virt,dumpdtb=${join(dir, 'v.dtb')}`, '-m', '256M', '-display', 'none'], { stdio: 'ignore' });
+    return readFileSync(join(dir, 'v.dtb'));
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+}
+
+/** Boot OpenSBI + U-Boot, press a key at the countdown, time to `=> `, then idle CPU for 2 s. */
+function emuBoot(dtb: Uint8Array): Promise<{ prompt: number; idlePct: number }> {
+  return new Promise((resolve) => {
+    let out = '', keyed = false, prompt = 0;
+    const t0 = performance.now();
+    const b: VirtBoard = new VirtBoard({
+      ramSize: 256 << 20,
+      serial: {
+        write: (d) => {
+          out += Buffer.from(d).toString('latin1');
+          if (!keyed && out.includes('Hit any key')) { keyed = true; b.uart.push('\r'); }
+          if (keyed && !prompt && out.endsWith('=> ')) {
+            prompt = (performance.now() - t0) / 1000;
+            const c0 = process.cpuUsage(), w0 = performance.now();
+            setTimeout(() => {
+              const c = process.cpuUsage(c0);
+              const idlePct = 100 * ((c.user + c.system) / 1000) / (performance.now() - w0);
+              b.dispose();
+              resolve({ prompt, idlePct });
+            }, 2000);
+          }
+        },
+      },
+      power: { poweroff: () => {}, reset: () => {} },
+    });
+    b.loadImages({ bios: readFileSync(FW), kernel: readFileSync(UBOOT), dtb });
+    b.runLoop.start();
+  });
+}
+
+function qemuBoot(): Promise<{ prompt: number; idlePct: number }> {
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    const p = spawn('qemu-system-riscv64', ['-M', 'virt', '-m', '256M', '-nographic', '-bios', FW, '-kernel', UBOOT], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let out = '', keyed = false, prompt = 0;
+    const kill = setTimeout(() => p.kill('SIGKILL'), 60000);
+    p.stdout.on('data', (d) => {
+      out += d;
+      if (!keyed && out.includes('Hit any key')) { keyed = true; p.stdin.write('\r'); }
+      if (keyed && !prompt && out.endsWith('=> ')) {
+        prompt = (performance.now() - t0) / 1000;
+        const ticks = (): number => { const f = readFileSync(`/proc/${p.pid}/stat`, 'utf8').split(') ')[1].split(' '); return Number(f[11]) + Number(f[12]); };
+        const a = ticks(), w0 = performance.now();
+        setTimeout(() => {
+          const used = (ticks() - a) * 10; // clock ticks of 10 ms
+          const idlePct = 100 * used / (performance.now() - w0);
+          clearTimeout(kill); p.kill('SIGKILL');
+          resolve({ prompt, idlePct });
+        }, 2000);
+      }
+    });
+  });
+}
+
+const elfPath = join(HERE, 'cpubench.elf');
+const elf = readFileSync(elfPath);
+console.log(`# emu CPU benchmark (${new Date().toISOString()}, node ${process.version}, load ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')})`);
+const e: { wall: number; cpu: number; insns: number }[] = [];
+let checksum = '';
+for (let i = 0; i < runs; i++) {
+  const r = await emuGuest(elf);
+  checksum = /checksum (\S+)/.exec(r.out)?.[1] ?? 'MISSING';
+  e.push(r);
+}
+const insns = e[0].insns;
+console.log(`cpubench.elf: ${insns} guest instructions, checksum ${checksum}`);
+console.log(`emu  MIPS (wall): ${fmt(e.map((r) => insns / r.wall / 1e6))}   MIPS (process CPU): ${fmt(e.map((r) => insns / r.cpu / 1e6))}   time ${fmt(e.map((r) => r.wall), 2)} s`);
+if (haveQemu) {
+  const q: { wall: number; cpu: number }[] = [];
+  for (let i = 0; i < runs; i++) {
+    const r = await qemuGuest(elfPath);
+    if (!r.out.includes(checksum)) console.log('QEMU checksum differs!');
+    q.push(r);
+  }
+  console.log(`QEMU MIPS (wall): ${fmt(q.map((r) => insns / r.wall / 1e6))}   MIPS (process CPU): ${fmt(q.map((r) => insns / r.cpu / 1e6))}   time ${fmt(q.map((r) => r.wall), 2)} s (whole process, start-up included)`);
+}
+if (existsSync(FW) && existsSync(UBOOT) && haveQemu) {
+  const dtb = makeDtb()!;
+  const eb: { prompt: number; idlePct: number }[] = [];
+  for (let i = 0; i < runs; i++) eb.push(await emuBoot(dtb));
+  console.log(`emu  boot to U-Boot prompt: ${fmt(eb.map((r) => r.prompt), 2)} s; host CPU idle at the prompt: ${fmt(eb.map((r) => r.idlePct))}% of one core`);
+  const qb: { prompt: number; idlePct: number }[] = [];
+  for (let i = 0; i < runs; i++) qb.push(await qemuBoot());
+  console.log(`QEMU boot to U-Boot prompt: ${fmt(qb.map((r) => r.prompt), 2)} s; host CPU idle at the prompt: ${fmt(qb.map((r) => r.idlePct))}% of one core`);
+}
+process.exit(0);
