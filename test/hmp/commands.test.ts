@@ -125,6 +125,15 @@ t.test('eject and change', async (t) => {
   t.equal(await f.hmp('eject nosuch'), crlf("Error: Device 'nosuch' not found\n"));
   t.equal(await f.hmp('eject vd0'), crlf("Error: Device 'vd0' is not removable\n"));
   t.equal(await f.hmp('eject d0'), crlf("Error: Device 'vd0' is not removable\n"), 'by node name');
+
+  // A tray the guest locked: QEMU's texts, and -f opens it anyway.
+  await f.hmp(`change cd ${cd2}`);
+  const dev = f.core.vm.findDevice('cd')!;
+  dev.state.locked = true;
+  t.match(await f.hmp('info block'), crlf('    Removable device: locked, tray closed\n'));
+  t.equal(await f.hmp('eject cd'), crlf("Error: Device 'cd' is locked and force was not specified, wait for tray to open and try again\n"));
+  t.equal(await f.hmp('eject -f cd'), '');
+  t.match(await f.hmp('info block'), crlf('cd: [not inserted]\n    Attached to:      cd\n    Removable device: not locked, tray open\n'));
 });
 
 t.test('device_add and device_del', async (t) => {
