@@ -13,7 +13,7 @@
  * from the memory/CSR helpers and caught once per execution chunk.
  */
 import { AddressSpace, BusError, RAM_BASE } from '../memory/address-space.ts';
-import { RVC_TABLE } from './rvc.ts';
+import { RVC_TABLE, initRvcTable } from './rvc.ts';
 import { muldiv64, muldiv32, out as mdOut } from './muldiv.ts';
 import {
   CSR, EXC, PRV_M, PRV_S, PRV_U,
@@ -104,22 +104,31 @@ export class Hart {
   private fvp = NaN;
   private fbase = 0;
   /** Set by stores that reach the bus (not plain RAM): the exec loop then ends its chunk. */
-  private deviceWritten = false;
-  /** High word of the last 64-bit load. */
-  private ldHi = 0;
+  deviceWritten = false;
+  /** Block compiler (null: interpret only, e.g. for tests of the interpreter itself). */
+  jit: BlockCache | null;
+  private inBlock = false;
+  /** Compiled blocks and hotness counters of the current fetch page (empty for non-RAM). */
+  private fblk: (BlockFn | undefined)[] = NO_BLOCKS;
+  private fhot: Uint8Array = new Uint8Array(2048);
+  /** High word of the last 64-bit load (read by compiled blocks too). */
+  ldHi = 0;
 
   private readonly ram8: Uint8Array;
   private readonly ram16: Uint16Array;
   private readonly ram32: Int32Array;
   private readonly ramSize: number;
+  private readonly codeMap: Uint8Array;
 
   constructor(bus: AddressSpace, hartId = 0) {
+    initRvcTable();
     this.bus = bus;
     this.hartId = hartId;
     this.ram8 = bus.ram;
     this.ram16 = bus.ram16;
     this.ram32 = bus.ram32;
     this.ramSize = bus.ramSize;
+    this.codeMap = bus.codeMap;
     this.reset(0x1000);
   }
 
@@ -209,10 +218,10 @@ export class Hart {
 
   /** The interpreter loop: executes up to n instructions. */
   exec(n: number): number {
-    const x = this.x, r16 = this.ram16;
+    const x = this.x, r16 = this.ram16, jit = this.jit;
     let pc = this.pc;
     // the fetch page, kept in locals and reloaded after anything that may change it
-    let fvp = this.fvp, fbase = this.fbase;
+    let fvp = this.fvp, fbase = this.fbase, fblk = this.fblk, fhot = this.fhot;
     let i = 0;
     for (;;) {
       try {
@@ -223,12 +232,25 @@ export class Hart {
           let insn: number;
           const off = pc - fvp;
           if (off >= 0 && off < 4094) {
+            // compiled block for this address? (hot code runs as JavaScript, see jit.ts)
+            const s = off >>> 1;
+            const b = fblk[s];
+            if (b !== undefined) {
+              this.pc = pc;
+              this.inBlock = true;
+              pc = b(this, x, pc);
+              this.inBlock = false;
+              i += b.n - 1;
+              if (this.deviceWritten) { this.deviceWritten = false; n = i; }
+              continue;
+            }
+            if (jit !== null && ++fhot[s] === HOT && jit.compile(fbase + off) !== null) { i--; continue; }
             const k = (fbase + off) >>> 1;
             insn = r16[k];
             if ((insn & 3) === 3) insn |= r16[k + 1] << 16;
           } else {
             insn = this.fetchSlow(pc);
-            fvp = this.fvp; fbase = this.fbase;
+            fvp = this.fvp; fbase = this.fbase; fblk = this.fblk; fhot = this.fhot;
           }
           let ilen = 4;
           if ((insn & 3) !== 3) {
@@ -434,7 +456,7 @@ export class Hart {
               this.pc = pc;
               this.chunkExec = i;
               this.system(insn, ilen);
-              pc = this.pc; fvp = this.fvp; fbase = this.fbase;
+              pc = this.pc; fvp = this.fvp; fbase = this.fbase; fblk = this.fblk; fhot = this.fhot;
               n = i;
               break;
             case 0x2f: // atomics
@@ -449,10 +471,11 @@ export class Hart {
         }
         break;
       } catch (e) {
+        if (this.inBlock) { this.inBlock = false; pc = this.pc; } // the block recorded the trapping pc
         if (e !== TRAP) { this.pc = pc; throw e; }
         this.pc = pc;
         this.enterTrap(this.tCause, false, this.tLo, this.tHi);
-        pc = this.pc; fvp = this.fvp; fbase = this.fbase;
+        pc = this.pc; fvp = this.fvp; fbase = this.fbase; fblk = this.fblk; fhot = this.fhot;
         n = i; // leave the chunk: the trap may have changed privilege or enabled interrupts
       }
     }
@@ -857,25 +880,25 @@ export class Hart {
   store8(lo: number, hi: number, v: number): void {
     const pa = this.xlateD ? this.translate(lo, hi, ACC_STORE) : (hi === 0 ? lo >>> 0 : this.raise(EXC.storeAccess, lo, hi));
     const off = pa - RAM_BASE;
-    if (off >= 0 && off < this.ramSize) { this.ram8[off] = v; return; }
+    if (off >= 0 && off < this.ramSize) { this.ram8[off] = v; if (this.codeMap[off >>> 12] !== 0) this.bus.codeWrite(off, 1); return; }
     this.physWrite(pa, 1, v, 0, lo, hi);
   }
   store16(lo: number, hi: number, v: number): void {
     const pa = this.xlateD ? this.translate(lo, hi, ACC_STORE) : (hi === 0 ? lo >>> 0 : this.raise(EXC.storeAccess, lo, hi));
     const off = pa - RAM_BASE;
-    if ((off & 1) === 0 && off >= 0 && off < this.ramSize) { this.ram16[off >>> 1] = v; return; }
+    if ((off & 1) === 0 && off >= 0 && off < this.ramSize) { this.ram16[off >>> 1] = v; if (this.codeMap[off >>> 12] !== 0) this.bus.codeWrite(off, 2); return; }
     this.slowWrite(pa, 2, v, 0, lo, hi);
   }
   store32(lo: number, hi: number, v: number): void {
     const pa = this.xlateD ? this.translate(lo, hi, ACC_STORE) : (hi === 0 ? lo >>> 0 : this.raise(EXC.storeAccess, lo, hi));
     const off = pa - RAM_BASE;
-    if ((off & 3) === 0 && off >= 0 && off < this.ramSize) { this.ram32[off >>> 2] = v; return; }
+    if ((off & 3) === 0 && off >= 0 && off < this.ramSize) { this.ram32[off >>> 2] = v; if (this.codeMap[off >>> 12] !== 0) this.bus.codeWrite(off, 4); return; }
     this.slowWrite(pa, 4, v, 0, lo, hi);
   }
   store64(lo: number, hi: number, vl: number, vh: number): void {
     const pa = this.xlateD ? this.translate(lo, hi, ACC_STORE) : (hi === 0 ? lo >>> 0 : this.raise(EXC.storeAccess, lo, hi));
     const off = pa - RAM_BASE;
-    if ((off & 7) === 0 && off >= 0 && off < this.ramSize) { const k = off >>> 2; this.ram32[k] = vl; this.ram32[k + 1] = vh; return; }
+    if ((off & 7) === 0 && off >= 0 && off < this.ramSize) { const k = off >>> 2; this.ram32[k] = vl; this.ram32[k + 1] = vh; if (this.codeMap[off >>> 12] !== 0) this.bus.codeWrite(off, 8); return; }
     this.slowWrite(pa, 8, vl, vh, lo, hi);
   }
 
@@ -942,6 +965,7 @@ export class Hart {
       // cache this page for the fast path
       this.fvp = pc - (lo & 0xfff);
       this.fbase = off - (pa & 0xfff);
+      if (this.jit !== null) { this.fblk = this.jit.blocksOf(this.fbase); this.fhot = this.jit.hotOf(this.fbase); }
       let v = this.ram16[off >>> 1];
       if ((v & 3) === 3) {
         if ((pa & 0xfff) === 0xffe) {

@@ -105,9 +105,16 @@ function expand(c: number): number {
   return 0;
 }
 
-/** RVC_TABLE[c] = the 32-bit expansion of compressed instruction c, or 0 if illegal. */
-export const RVC_TABLE: Int32Array = (() => {
+/**
+ * RVC_TABLE[c] = the 32-bit expansion of compressed instruction c, or 0 if illegal. Filled by
+ * initRvcTable() when the first hart is created rather than at module load: building it takes tens of
+ * milliseconds, which every emu start-up would pay even when no guest runs (emu --check, -S).
+ */
+export let RVC_TABLE: Int32Array = new Int32Array(0);
+
+export function initRvcTable(): void {
+  if (RVC_TABLE.length) return;
   const t = new Int32Array(65536);
   for (let c = 0; c < 65536; c++) if ((c & 3) !== 3) t[c] = expand(c) | 0;
-  return t;
-})();
+  RVC_TABLE = t;
+}
