@@ -31,6 +31,7 @@ export class GuestMachine implements GuestControl, MediaListener {
   readonly board: VirtBoard;
   private serialLink: FrontendLink | undefined;
   private initrd: Uint8Array | undefined;
+  private runnable = false;
   /** The eight virtio-mmio transports, index N at VIRT.virtio.base + N * size. */
   readonly transports: VirtioMmio[] = [];
   /** The SCSI adapters by the device that configures them. */
@@ -177,6 +178,9 @@ export class GuestMachine implements GuestControl, MediaListener {
     const kernel = cfg.kernel !== undefined ? readImage(cfg.kernel, 'kernel') : undefined;
     this.initrd = cfg.initrd !== undefined ? readImage(cfg.initrd, 'ramdisk') : undefined;
     if (this.initrd && !kernel) throw new QmpError('-initrd only allowed with -kernel option');
+    // With nothing to run (no firmware, no kernel, and no embedded firmware yet) the harts stay
+    // halted instead of spinning on the empty RAM's illegal instructions.
+    this.runnable = bios !== undefined || kernel !== undefined;
     const first = this.board.loadImages({ bios, kernel });
     let initrdRange: { start: number; end: number } | undefined;
     if (this.initrd) initrdRange = loadInitrd(this.board.as, this.initrd, first.kernelEntry);
@@ -190,7 +194,7 @@ export class GuestMachine implements GuestControl, MediaListener {
   }
 
   resume(): void {
-    this.board.runLoop.start();
+    if (this.runnable) this.board.runLoop.start();
   }
 
   /** A hardware reset: devices and harts to power-on state, images loaded again. */
