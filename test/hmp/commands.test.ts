@@ -279,6 +279,8 @@ t.test('unknown commands and bad input', async (t) => {
   t.equal(await f.hmp('info status extra'), crlf('status: extraneous characters at the end of line\nTry "help info status" for more information\n'));
   t.equal(await f.hmp('  info   status  '), crlf('VM status: paused (prelaunch)\n'), 'blanks around words');
   t.match(await f.hmp('info cpus'), /^Error: The command 'query-cpus-fast' is permitted only in phases/, 'a query that needs a machine');
+  t.equal(await f.hmp('info qtree'), crlf('bus: main-system-bus\n  type System\n'), 'no machine yet');
+  t.equal(await f.hmp('info qom-tree'), crlf("Path '/machine' could not be resolved.\n"));
   t.equal(await f.hmp('cont'), crlf("Error: The command 'cont' is permitted only after machine initialization has completed\n"));
 });
 

@@ -147,7 +147,15 @@ async function creationRanks(qmp: TypedQmp, devs: DevInfo[]): Promise<void> {
 }
 
 export async function infoQtree(qmp: TypedQmp): Promise<string> {
-  const root = await walk(qmp, '/machine', 'machine', String(await qmp('qom-get', { path: '/machine', property: 'type' })));
+  let machineType: string;
+  try {
+    machineType = String(await qmp('qom-get', { path: '/machine', property: 'type' }));
+  } catch (e) {
+    // Before machine-set there is no machine: an empty system bus, as QEMU's tree starts.
+    if (e instanceof QmpError) return 'bus: main-system-bus\n  type System\n';
+    throw e;
+  }
+  const root = await walk(qmp, '/machine', 'machine', machineType);
   const devs: DevInfo[] = [];
   const collect = async (n: QomNode) => {
     if (isDevice(n)) {
