@@ -113,7 +113,7 @@ for (const [label, create] of cases) {
     const verify = (state: MemFile, where: string) => {
       const r = checkQcow2Bytes(state, img);
       states++;
-      if (r.corruptions && !bad) bad = `${where}: ${r.messages.slice(0, 3).join('; ')}`;
+      if (r.corruptions && !bad) bad = `${where}: ${r.messages.filter((m) => m.startsWith('ERROR')).slice(0, 3).join('; ')}`;
     };
     // A process crash: every prefix of the write stream — or, in long runs of data writes (which
     // cannot break metadata), those close to a flush, where the metadata steps are, and every 25th.

@@ -70,28 +70,46 @@ export class Refcounts {
     return { offset: this.tableOffset, clusters: this.tableClusters };
   }
 
-  /** Allocates n contiguous clusters, each with refcount 1, and returns the host offset of the first. */
-  allocate(n: number): number {
+  /**
+   * Allocates between 1 and max contiguous clusters, each with refcount 1. The run stops before a
+   * cluster whose refcount block does not exist yet, so that every new refcount block is created
+   * inside the range it describes and counts itself: its table entry can then reach the disk in any
+   * order relative to other new blocks' entries without a referenced block ever reading as free.
+   */
+  allocateRun(max: number): { offset: number; count: number } {
     for (;;) {
       const start = this.nextFree;
-      let restart = false;
-      for (let c = start; c < start + n && !restart; c++) {
-        const b = Math.floor(c / this.perBlock);
-        if (b < this.table.length && this.table[b] !== 0) {
-          if (this.get(c) !== 0) {
-            // Refcounted beyond the end of the file: someone else's; step over it.
-            this.nextFree = c + 1;
-            restart = true;
-          }
-          continue;
-        }
-        this.addBlock(b);
-        restart = true;
+      const b0 = Math.floor(start / this.perBlock);
+      if (b0 >= this.table.length || this.table[b0] === 0) {
+        this.addBlock(b0);
+        continue;
       }
-      if (restart) continue;
-      for (let c = start; c < start + n; c++) this.change(c, +1);
-      this.nextFree = start + n;
-      return start * this.clusterSize;
+      if (this.get(start) !== 0) {
+        // Refcounted beyond the end of the file: someone else's; step over it.
+        this.nextFree = start + 1;
+        continue;
+      }
+      let count = 1;
+      while (count < max) {
+        const c = start + count;
+        const b = Math.floor(c / this.perBlock);
+        if (b >= this.table.length || this.table[b] === 0 || this.get(c) !== 0) break;
+        count++;
+      }
+      for (let c = start; c < start + count; c++) this.change(c, +1);
+      this.nextFree = start + count;
+      return { offset: start * this.clusterSize, count };
+    }
+  }
+
+  /** Allocates exactly n contiguous clusters and returns the host offset of the first. */
+  allocate(n: number): number {
+    for (;;) {
+      const r = this.allocateRun(n);
+      if (r.count === n) return r.offset;
+      // Too short (a refcount block had to start in between): give the run back. Its clusters
+      // stay unused holes in the file, at most n - 1 of them, and only for multi-cluster tables.
+      for (let i = 0; i < r.count; i++) this.release(r.offset + i * this.clusterSize);
     }
   }
 
@@ -168,12 +186,11 @@ export class Refcounts {
     this.writeBlocks();
   }
 
-  /** Creates refcount block b, placing it in the first free cluster; it may count itself. */
+  /** Creates refcount block b in the first free cluster, which lies in b's own range: it counts itself. */
   private addBlock(b: number): void {
     const at = this.nextFree;
-    const home = Math.floor(at / this.perBlock);
-    if (home !== b && (home >= this.table.length || this.table[home] === 0)) {
-      throw new QmpError(`qcow2: internal error: refcount block for cluster ${at} missing while adding block ${b}`);
+    if (Math.floor(at / this.perBlock) !== b) {
+      throw new QmpError(`qcow2: internal error: refcount block ${b} would not describe its own cluster ${at}`);
     }
     while (this.table.length <= b) this.table.push(0);
     this.table[b] = at * this.clusterSize;

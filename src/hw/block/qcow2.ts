@@ -168,6 +168,11 @@ export class Qcow2Driver implements BlockDriver {
       const g = offset + pos;
       const inCluster = g & (this.clusterSize - 1);
       const n = Math.min(this.clusterSize - inCluster, data.length - pos);
+      const run = inCluster === 0 ? this.freshRun(g, Math.floor((data.length - pos) / this.clusterSize)) : 0;
+      if (run > 1) {
+        pos += this.writeFreshRun(g, run, data.subarray(pos, pos + run * this.clusterSize));
+        continue;
+      }
       this.writeCluster(g - inCluster, inCluster, data.subarray(pos, pos + n));
       pos += n;
     }
@@ -252,6 +257,32 @@ export class Qcow2Driver implements BlockDriver {
       this.file.write(fresh, full);
     }
     this.setL2(t, l2i, fresh);
+  }
+
+  /**
+   * How many whole clusters from g on (at most `max`, within one L2 table) are unallocated, so a
+   * large write can take them as one contiguous host extent with a single pwrite.
+   */
+  private freshRun(g: number, max: number): number {
+    if (max < 2) return 0;
+    const perTable = 1 << this.l2Bits;
+    const l2i = (g / this.clusterSize) & (perTable - 1);
+    const t = this.table(Math.floor(g / 2 ** (this.clusterBits + this.l2Bits)), true)!;
+    const limit = Math.min(max, perTable - l2i, 1024);
+    let k = 0;
+    while (k < limit && t.view.getUint32((l2i + k) * 8) === 0 && t.view.getUint32((l2i + k) * 8 + 4) === 0) k++;
+    return k;
+  }
+
+  /** Writes up to k fresh clusters as one host extent; returns the bytes written (may be fewer). */
+  private writeFreshRun(g: number, k: number, data: Uint8Array): number {
+    const t = this.table(Math.floor(g / 2 ** (this.clusterBits + this.l2Bits)), true)!;
+    const l2i = (g / this.clusterSize) & ((1 << this.l2Bits) - 1);
+    const { offset: host, count } = this.refcounts!.allocateRun(k);
+    const bytes = count * this.clusterSize;
+    this.file.write(host, data.subarray(0, bytes));
+    for (let i = 0; i < count; i++) this.setL2(t, l2i + i, host + i * this.clusterSize);
+    return bytes;
   }
 
   private setL2(t: L2, l2i: number, host: number): void {
