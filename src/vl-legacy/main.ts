@@ -10,6 +10,9 @@ import { createCore } from '../qmp/core.ts';
 import { documentCommands } from '../hw/machine/document.ts';
 import { GuestMachine } from '../hw/machine/guest.ts';
 import { attachQmpMonitor } from '../qmp/chardev-monitor.ts';
+import { installHmp } from '../qmp/hmp/index.ts';
+import { startReadlineMonitor } from '../qmp/hmp/readline-monitor.ts';
+import { monitorOverChardev } from '../qmp/hmp/chardev-adapter.ts';
 import { LegacyError, formatError, formatWarning, locPrefix, NO_LOC } from './errors.ts';
 import { parseCommandLine, type ParsedCommandLine } from './parse.ts';
 import { translate, type LegacyCommand, type Notice } from './translate.ts';
@@ -79,7 +82,9 @@ async function main(argv: string[]): Promise<void> {
   } catch (e) {
     die(e);
   }
-  const { vm, dispatcher } = createCore();
+  const core = createCore();
+  const { vm, dispatcher } = core;
+  installHmp(core);
   if (earlyExit(parsed, vm.types)) return;
   let t;
   try {
@@ -137,7 +142,10 @@ async function main(argv: string[]): Promise<void> {
       const chardev = vm.chardevs.get(m.chardev)?.chardev;
       if (!chardev) continue;
       if (m.mode === 'control') monitors.push(attachQmpMonitor(dispatcher, chardev));
-      // The human monitor on a chardev (readline mode) comes with src/qmp/hmp.
+      else {
+        const mon = startReadlineMonitor(core, monitorOverChardev(chardev), { echo: process.stdin.isTTY === true && (chardev.kind === 'stdio' || chardev.kind === 'mux') });
+        monitors.push({ close: () => mon.close() });
+      }
     }
     if (parsed.pidfile) writeFileSync(parsed.pidfile, `${process.pid}\n`);
     await dispatcher.submit('finish-machine-init', {}, { source: 'cli' });

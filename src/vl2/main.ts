@@ -4,6 +4,7 @@
 
 import { CommanderError } from 'commander';
 import { createCore } from '../qmp/core.ts';
+import { installHmp } from '../qmp/hmp/index.ts';
 import { GuestMachine } from '../hw/machine/guest.ts';
 import { expandConfigFile } from './config/index.ts';
 import { schema } from '../qmp/schema/index.ts';
@@ -40,7 +41,9 @@ async function main(argv: string[]): Promise<void> {
   } catch (e) {
     fail(e instanceof Error ? e.message : String(e));
   }
-  const { vm, dispatcher } = createCore();
+  const core = createCore();
+  const { vm, dispatcher } = core;
+  installHmp(core);
   if (opts.printCommands) {
     try {
       const printed = commands.map((c) => ({ execute: c.execute, arguments: jsonArguments(dispatcher, c) }));
