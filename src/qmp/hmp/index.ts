@@ -49,11 +49,6 @@ export function inlineQmp(dispatcher: Dispatcher<VirtualMachine>): QmpCall {
   return (command, args, o) => dispatcher.runNow(command, args, { source: 'hmp', mode: o?.mode ?? 'json' });
 }
 
-/** A QmpCall that queues each command behind every command submitted before it. */
-export function queuedQmp(dispatcher: Dispatcher<VirtualMachine>): QmpCall {
-  return (command, args, o) => dispatcher.submit(command, args, { source: 'hmp', mode: o?.mode ?? 'json' });
-}
-
 function isContext(ctx: unknown): ctx is CommandContext<VirtualMachine> {
   return typeof ctx === 'object' && ctx !== null && 'dispatcher' in ctx;
 }
