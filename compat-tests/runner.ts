@@ -474,7 +474,8 @@ export async function runCase(c: CompatCase, ctx: Ctx): Promise<CaseResult> {
   const at = (v: VariantName | 'print') => ({ dir, run: runs[v] });
   const comparisons: Comparison[] = [];
   try {
-    makeFiles(dir, c.files);
+    // Files are shared by the variants: only ${dir} is theirs to name.
+    makeFiles(dir, substitute(c.files, { dir }));
     // Config files may name ${run}: the config variant's folder.
     writeConfigFiles(dir, substitute(c.config.files, at('config')));
     const sock = (v: VariantName) => join(runs[v], 'qmp.sock');
