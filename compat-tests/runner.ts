@@ -354,8 +354,9 @@ export function lineDiff(aText: string, bText: string, labels: [string, string],
   let j = 0;
   while (i < n || j < m) {
     if (i < n && j < m && a[i] === b[j]) { ops.push({ t: ' ', line: a[i] }); i++; j++; }
-    else if (j < m && (i >= n || lcs[i][j + 1] >= lcs[i + 1][j])) { ops.push({ t: '+', line: b[j] }); j++; }
-    else { ops.push({ t: '-', line: a[i] }); i++; }
+    // Removals before additions, as diff(1) shows a changed line.
+    else if (i < n && (j >= m || lcs[i + 1][j] >= lcs[i][j + 1])) { ops.push({ t: '-', line: a[i] }); i++; }
+    else { ops.push({ t: '+', line: b[j] }); j++; }
   }
   const keep = new Array<boolean>(ops.length).fill(false);
   ops.forEach((o, k) => {

@@ -1,0 +1,29 @@
+// The compat corpus (compat-tests/cases): every case's four variants build identical machines, and
+// emu-legacy --print-config prints what the hand-written config builds. One subtest per case, whose
+// failure message is the runner's table entry: the first difference and a diff of the documents.
+
+import t from 'tap';
+import { formatTable, killAll, loadCases, runCases } from '../../compat-tests/runner.ts';
+
+// The corpus spawns five processes per case; tap's default per-file limit is too short on a busy
+// 2-core machine, so the limit is set here.
+t.setTimeout(600_000);
+t.teardown(killAll);
+
+const cases = loadCases();
+
+t.test('the corpus has at least 60 cases, each with the four variants', async (t) => {
+  t.ok(cases.length >= 60, `${cases.length} cases`);
+  for (const c of cases) {
+    t.ok(c.legacy.length && c.cli.length && c.config.args.length && c.qmp.length, `${c.name}: legacy, cli, config and qmp given`);
+    if (c.legacyRead === 'print-config') t.ok(c.legacyReason, `${c.name}: says why emu-legacy is not read over QMP`);
+  }
+});
+
+t.test('every case builds identical machines', async (t) => {
+  const results = await runCases(cases);
+  for (const r of results) {
+    t.ok(r.ok, r.name, { diagnostic: !r.ok, table: r.ok ? undefined : formatTable([r]) });
+  }
+  t.comment(`${results.filter((r) => r.ok).length}/${results.length} identical; slowest case ${Math.max(...results.map((r) => r.ms))} ms`);
+});
