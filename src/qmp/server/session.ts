@@ -161,7 +161,6 @@ export class QmpSession {
     this.checkWindow();
   }
 
-  /** The transport is gone. Commands already submitted still complete; their replies are dropped. */
   /**
    * The peer will send nothing more (e.g. `echo ... | socat`): answer what was received, then tell
    * the sink it may close.
@@ -178,6 +177,7 @@ export class QmpSession {
     process.nextTick(() => process.nextTick(() => { if (!this.closedFlag) this.sink.finished?.(); }));
   }
 
+  /** The transport is gone. Commands already submitted still complete; their replies are dropped. */
   close(): void {
     if (this.closedFlag) return;
     this.closedFlag = true;
