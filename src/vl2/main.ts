@@ -2,19 +2,19 @@
 // (options and config files), monitors are opened suspended, the stream is fed to the dispatcher,
 // `cont` follows unless -S, and only then do the monitors greet their clients.
 
+import { existsSync } from 'node:fs';
 import { CommanderError } from 'commander';
 import { createCore } from '../qmp/core.ts';
 import { installHmp } from '../qmp/hmp/index.ts';
 import { GuestMachine } from '../hw/machine/guest.ts';
-import { expandConfigFile } from './config/index.ts';
+import { configCommands, expandConfigFile, loadConfig } from './config/index.ts';
 import { schema } from '../qmp/schema/index.ts';
 import { parseEmuArgs, buildProgram } from './cli.ts';
 import { expandItems, FeedError, jsonArguments, runFeed } from './feed.ts';
 import { openMonitors } from './monitors.ts';
 import type { QmpListener } from '../qmp/server/transports.ts';
-import { documentCommands } from '../hw/machine/document.ts';
 import type { DurableWriteFault } from '../shared/durable-write.ts';
-import { readStateFile, StateFileWriter, StateLock } from './state-file.ts';
+import { StateFileWriter, StateLock } from './state-file.ts';
 import type { FeedCommand } from './feed.ts';
 
 function fail(message: string): never {
@@ -60,15 +60,18 @@ async function main(argv: string[]): Promise<void> {
     try {
       // --check reads the state file without taking it over.
       if (!opts.check) lock = StateLock.acquire(opts.stateFile);
-      const existing = readStateFile(opts.stateFile);
-      if (existing) generation = existing.generation;
+      // The state file is a config file as emu writes it: loaded, validated, positions in errors.
+      const existing = existsSync(opts.stateFile) ? loadConfig(opts.stateFile) : undefined;
+      if (existing) generation = existing.generation ?? 0;
       if (existing && !opts.stateReset) {
         const hw = opts.items[0];
         if (hw) {
           throw new Error(`state file '${opts.stateFile}' exists and is the machine; argument ${hw.position} (${hw.text}) cannot change it — use --state-reset to start over`);
         }
-        const { generation: _g, ...doc } = existing;
-        commands = documentCommands(doc).map((c): FeedCommand => ({ ...c, mode: 'json', origin: `state file ${opts.stateFile}` }));
+        commands = configCommands(existing).map((c): FeedCommand => ({
+          execute: c.execute, arguments: c.arguments, mode: 'json',
+          origin: c.source ? `${c.source.file}:${c.source.line}:${c.source.column}` : `state file ${opts.stateFile}`,
+        }));
         created = false;
       }
     } catch (e) {

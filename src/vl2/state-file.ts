@@ -11,7 +11,6 @@ import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:f
 import { QmpError } from '../shared/errors.ts';
 import { type DurableWriteFault, writeFileDurable } from '../shared/durable-write.ts';
 import type { ConfigChange, VirtualMachine } from '../hw/vm.ts';
-import type { MachineDocument } from '../hw/machine/document.ts';
 
 export interface StateFileOptions {
   /** Test switch: fail the Nth write (1-based) at this step, as a crash there would. */
@@ -22,8 +21,6 @@ interface Waiter {
   resolve: () => void;
   reject: (e: unknown) => void;
 }
-
-export type StateDocument = MachineDocument & { generation: number };
 
 export class StateLock {
   private constructor(readonly path: string) {}
@@ -74,29 +71,6 @@ function alive(pid: number): boolean {
   } catch {
     return true;
   }
-}
-
-/** Reads a state file; undefined when it does not exist. */
-export function readStateFile(path: string): StateDocument | undefined {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new QmpError(`cannot read state file '${path}': ${(e as Error).message}`);
-  }
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    throw new QmpError(`state file '${path}' is not valid JSON: ${(e as Error).message}`);
-  }
-  if (typeof doc !== 'object' || doc === null || (doc as { format?: unknown }).format !== 'emu-machine/1') {
-    throw new QmpError(`state file '${path}' is not an emu machine document (format 'emu-machine/1')`);
-  }
-  const g = (doc as { generation?: unknown }).generation;
-  if (!Number.isSafeInteger(g) || (g as number) < 1) throw new QmpError(`state file '${path}' has no valid generation number`);
-  return doc as StateDocument;
 }
 
 export class StateFileWriter {
