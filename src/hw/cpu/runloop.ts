@@ -107,7 +107,9 @@ export class RunLoop {
     if (allIdle) {
       const ms = this.timer.msUntilNextDeadline();
       if (ms === Infinity) return; // sleep until kick()
-      this.sleeper = setTimeout(() => { this.sleeper = null; this.schedule(); }, Math.max(0, Math.floor(ms)));
+      // A far deadline (mtimecmp = ~0, as firmware parks the timer) exceeds setTimeout's 2^31 - 1 ms,
+      // which Node would turn into 1 ms and a busy loop; waking early only re-checks.
+      this.sleeper = setTimeout(() => { this.sleeper = null; this.schedule(); }, Math.min(0x7fffffff, Math.max(0, Math.floor(ms))));
     } else {
       this.schedule();
     }

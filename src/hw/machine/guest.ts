@@ -2,7 +2,9 @@
 // the board (RAM, harts, CLINT, PLIC, UART, test, RTC), its images placed as QEMU places them, the
 // UART joined to its chardev, and the power device's requests turned into QMP events and actions.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { QmpError } from '../../shared/errors.ts';
 import type { FrontendLink } from '../chardev/index.ts';
 import { VirtBoard } from '../guest/virt-board.ts';
@@ -25,6 +27,22 @@ function readImage(path: string, what: string): Uint8Array {
   } catch {
     throw new QmpError(`could not load ${what} '${path}'`);
   }
+}
+
+/**
+ * emu's own firmware (firmware/emu-fw.bin), the default when no -bios is given, found by walking up
+ * from this module: the bundles run from dist/, the sources from src/hw/machine/.
+ */
+export function embeddedFirmwarePath(): string | undefined {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    const candidate = join(dir, 'firmware', 'emu-fw.bin');
+    if (existsSync(candidate)) return candidate;
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return undefined;
 }
 
 export class GuestMachine implements GuestControl, MediaListener {
@@ -172,14 +190,15 @@ export class GuestMachine implements GuestControl, MediaListener {
   /** Places firmware, kernel, initrd and the device tree as QEMU does. */
   private load(): void {
     const cfg = this.vm.requireConfig();
-    // 'none' and (until emu's own firmware is embedded) no -bios at all both start the kernel, or
-    // RAM, directly.
-    const bios = cfg.bios !== undefined && cfg.bios !== 'none' ? readImage(cfg.bios, 'firmware') : undefined;
+    // No -bios means emu's embedded firmware, as QEMU boots the firmware it bundles; 'none' starts
+    // the kernel, or RAM, directly.
+    const biosPath = cfg.bios ?? embeddedFirmwarePath();
+    const bios = biosPath !== undefined && biosPath !== 'none' ? readImage(biosPath, 'firmware') : undefined;
     const kernel = cfg.kernel !== undefined ? readImage(cfg.kernel, 'kernel') : undefined;
     this.initrd = cfg.initrd !== undefined ? readImage(cfg.initrd, 'ramdisk') : undefined;
     if (this.initrd && !kernel) throw new QmpError('-initrd only allowed with -kernel option');
-    // With nothing to run (no firmware, no kernel, and no embedded firmware yet) the harts stay
-    // halted instead of spinning on the empty RAM's illegal instructions.
+    // With nothing to run (-bios none and no kernel) the harts stay halted instead of spinning on the
+    // empty RAM's illegal instructions.
     this.runnable = bios !== undefined || kernel !== undefined;
     const first = this.board.loadImages({ bios, kernel });
     let initrdRange: { start: number; end: number } | undefined;

@@ -1,0 +1,72 @@
+/* Reads the few facts the firmware reports from the flattened device tree (Devicetree
+   Specification, chapter 5). The virt board uses #address-cells = #size-cells = 2 throughout. */
+#include "fw.h"
+
+static u32 be32(const void *p) {
+  const u8 *b = p;
+  return ((u32)b[0] << 24) | ((u32)b[1] << 16) | ((u32)b[2] << 8) | b[3];
+}
+static u64 be64(const void *p) { return ((u64)be32(p) << 32) | be32((const u8 *)p + 4); }
+
+static int starts(const char *s, const char *prefix) {
+  while (*prefix) if (*s++ != *prefix++) return 0;
+  return 1;
+}
+
+static void copy(char *dst, const char *src, int cap) {
+  int i = 0;
+  for (; i < cap - 1 && src[i]; i++) dst[i] = src[i];
+  dst[i] = 0;
+}
+
+int fdt_scan(const void *fdt, struct machine_info *mi) {
+  const u8 *base = fdt;
+  if (!fdt || be32(base) != 0xd00dfeed) return -1;
+  const u8 *p = base + be32(base + 8);
+  const char *strings = (const char *)base + be32(base + 12);
+  const char *path[8] = {0};
+  int depth = 0;
+  for (;;) {
+    u32 tok = be32(p);
+    p += 4;
+    if (tok == 1) { /* BEGIN_NODE */
+      const char *name = (const char *)p;
+      if (depth < 8) path[depth] = name;
+      depth++;
+      p += (strlen_(name) + 4) & ~3;
+    } else if (tok == 2) { /* END_NODE */
+      depth--;
+    } else if (tok == 3) { /* PROP */
+      u32 len = be32(p), nameoff = be32(p + 4);
+      const u8 *val = p + 8;
+      const char *prop = strings + nameoff;
+      const char *node = depth >= 1 && depth <= 8 ? path[depth - 1] : "";
+      const char *parent = depth >= 2 && depth <= 9 ? path[depth - 2] : "";
+      if (depth == 1 && streq(prop, "model")) copy(mi->model, (const char *)val, sizeof mi->model);
+      if (depth == 2 && starts(node, "memory@") && streq(prop, "reg")) {
+        for (u32 o = 0; o + 16 <= len; o += 16) {
+          u64 b = be64(val + o), s = be64(val + o + 8);
+          if (!mi->mem_size || b < mi->mem_base) mi->mem_base = b;
+          mi->mem_size += s;
+        }
+      }
+      if (depth == 3 && streq(parent, "cpus") && starts(node, "cpu@") && streq(prop, "device_type")) mi->harts++;
+      if (depth == 3 && streq(parent, "soc") && streq(prop, "reg") && len >= 8) {
+        if (starts(node, "virtio_mmio@") && mi->nvirtio < 32) mi->virtio[mi->nvirtio++].base = be64(val);
+        if (starts(node, "serial@") && !mi->uart_base) mi->uart_base = be64(val);
+      }
+      if (depth == 3 && streq(parent, "soc") && starts(node, "serial@") && streq(prop, "compatible"))
+        copy(mi->uart_compat, (const char *)val, sizeof mi->uart_compat);
+      p += 8 + ((len + 3) & ~3);
+    } else if (tok == 4) { /* NOP */
+    } else {
+      break; /* END, or something this reader does not understand */
+    }
+  }
+  /* The transports in address order, which is their index order, however the tree lists them. */
+  for (u32 i = 1; i < mi->nvirtio; i++)
+    for (u32 j = i; j > 0 && mi->virtio[j - 1].base > mi->virtio[j].base; j--) {
+      struct virtio_slot t = mi->virtio[j]; mi->virtio[j] = mi->virtio[j - 1]; mi->virtio[j - 1] = t;
+    }
+  return 0;
+}

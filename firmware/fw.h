@@ -1,0 +1,85 @@
+/* Shared declarations of emu's embedded firmware (see README.md). */
+#ifndef EMU_FW_H
+#define EMU_FW_H
+
+typedef unsigned long u64;
+typedef unsigned int u32;
+typedef unsigned char u8;
+typedef long i64;
+
+#define MAX_HARTS 512
+
+/* The riscv virt board's fixed addresses (QEMU 7.2's memory map, which emu follows). */
+#define CLINT_BASE 0x2000000UL
+#define CLINT_MTIMECMP(h) (CLINT_BASE + 0x4000 + 8 * (u64)(h))
+#define CLINT_MTIME (CLINT_BASE + 0xbff8)
+#define PLIC_BASE 0xc000000UL
+#define TEST_BASE 0x100000UL
+#define UART_IRQ 10
+
+#define MIP_SSIP (1UL << 1)
+#define MIP_MSIP (1UL << 3)
+#define MIP_STIP (1UL << 5)
+#define MIP_MTIP (1UL << 7)
+#define MIP_SEIP (1UL << 9)
+#define MIP_MEIP (1UL << 11)
+
+#define MSTATUS_SIE (1UL << 1)
+#define MSTATUS_MIE (1UL << 3)
+#define MSTATUS_SPIE (1UL << 5)
+#define MSTATUS_MPIE (1UL << 7)
+#define MSTATUS_SPP (1UL << 8)
+#define MSTATUS_MPP (3UL << 11)
+#define MSTATUS_MPP_S (1UL << 11)
+
+#define csr_read(csr) ({ u64 __v; __asm__ volatile("csrr %0, " #csr : "=r"(__v)); __v; })
+#define csr_write(csr, v) __asm__ volatile("csrw " #csr ", %0" ::"rK"((u64)(v)))
+#define csr_set(csr, v) __asm__ volatile("csrs " #csr ", %0" ::"rK"((u64)(v)))
+#define csr_clear(csr, v) __asm__ volatile("csrc " #csr ", %0" ::"rK"((u64)(v)))
+
+static inline void mmio_w32(u64 a, u32 v) { *(volatile u32 *)a = v; }
+static inline u32 mmio_r32(u64 a) { return *(volatile u32 *)a; }
+static inline void mmio_w8(u64 a, u8 v) { *(volatile u8 *)a = v; }
+static inline u8 mmio_r8(u64 a) { return *(volatile u8 *)a; }
+static inline void mmio_w64(u64 a, u64 v) { *(volatile u64 *)a = v; }
+
+/* console.c */
+void uart_init(u64 base);
+void putchar_(int c);
+int getchar_(void); /* -1 when nothing is waiting */
+void puts_(const char *s);
+void printf_(const char *fmt, ...);
+int streq(const char *a, const char *b);
+int strneq(const char *a, const char *b, int n);
+int strlen_(const char *s);
+
+/* fdt.c: what the firmware needs from the device tree */
+struct virtio_slot { u64 base; };
+struct machine_info {
+  u64 mem_base, mem_size;
+  u32 harts;
+  char model[48];
+  u64 uart_base;
+  char uart_compat[32];
+  u32 nvirtio;
+  struct virtio_slot virtio[32];
+};
+int fdt_scan(const void *fdt, struct machine_info *mi);
+
+/* sbi.c */
+struct regs { u64 x[32]; };
+extern u32 nharts;
+void hart_init(u64 hartid);
+void trap(struct regs *r);
+void start_hart_hsm(u64 hartid) __attribute__((noreturn));
+void sbi_set_boot_hart(u64 hartid);
+void system_reset(int reboot) __attribute__((noreturn));
+
+/* start.S */
+void enter_smode(u64 addr, u64 a0, u64 a1) __attribute__((noreturn));
+void park(void) __attribute__((noreturn));
+
+/* main.c */
+void prompt_main(const struct machine_info *mi) __attribute__((noreturn));
+
+#endif
