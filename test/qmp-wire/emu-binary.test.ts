@@ -1,7 +1,7 @@
 // The real binary (`emu --machine virt --qmp-socket PATH -S`, bundled from the current source)
 // driven over its unix socket: the wire contract end to end with the real dispatcher.
 import t from 'tap';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { WebSocket } from 'ws';
@@ -157,6 +157,21 @@ t.test('WebSocket round trip', async (t) => {
   ws.send('{"execute":"query-machine-phase","id":1}');
   t.match(await next(), /^\{"return": \{"phase": "[a-z-]+"\}, "id": 1\}$/);
   ws.close();
+});
+
+t.test('socat - UNIX-CONNECT:PATH with piped input gets every reply', { skip: spawnSync('socat', ['-V'], { stdio: 'ignore' }).status === 0 ? false : 'socat not installed' }, async (t) => {
+  // socat shuts its sending side down at the end of its input; the replies still come.
+  const r = spawnSync('socat', ['-t', '5', '-', `UNIX-CONNECT:${sock}`], {
+    input: '{"execute":"qmp_capabilities"}\n{"execute":"query-status","id":1}\n{"execute":"query-machine-phase","id":2}\n',
+    timeout: 15000,
+    encoding: 'latin1',
+  });
+  const lines = r.stdout.split('\r\n');
+  t.match(lines[0], /^\{"QMP": /);
+  t.equal(lines[1], '{"return": {}}');
+  t.match(lines[2], /"id": 1\}$/);
+  t.match(lines[3], /"id": 2\}$/);
+  t.ok(r.status === 0, 'socat ended by itself: the server closed after the last reply');
 });
 
 t.test('quit: the reply arrives, then the process exits', async (t) => {
