@@ -398,7 +398,7 @@ export class VirtualMachine implements DeviceServices {
       });
       await chardev.open();
       if (waitForPeer && chardev instanceof SocketChardev && chardev.waitRequested) {
-        process.stderr.write(`emu: waiting for connection on: ${chardev.describe()}\n`);
+        process.stderr.write(`info: emu waiting for connection on: ${chardev.describe()}\n`);
         await chardev.firstConnection;
       }
     }
@@ -422,7 +422,8 @@ export class VirtualMachine implements DeviceServices {
 
   private ringbuf(id: string): RingbufChardev {
     const c = this.chardevs.get(id);
-    if (!c) throw new QmpError(`Device '${id}' not found`, 'DeviceNotFound');
+    // QEMU reports an unknown ringbuf device as a GenericError (unlike device_del's DeviceNotFound).
+    if (!c) throw new QmpError(`Device '${id}' not found`);
     if (!(c.chardev instanceof RingbufChardev)) {
       if (c.backend.type === 'ringbuf' || c.backend.type === 'memory') throw new QmpError(`Chardev '${id}' is not open`);
       throw new QmpError(`${id} is not a ringbuf device`);
