@@ -134,9 +134,7 @@ t.test('unsupported images are refused, never misread', needsQemuImg, async (t) 
   ok(t, qemuIo('-c', 'write -P 0x61 0 64k', src), 'write');
   const comp = path.join(dir, 'comp.qcow2');
   ok(t, qemuImg('convert', '-c', '-O', 'qcow2', src, comp), 'compress');
-  const c = openImage({ filename: comp, readOnly: true });
-  t.throws(() => c.driver.read(0, new Uint8Array(512)), /uses compressed clusters/);
-  c.driver.close();
+  t.throws(() => openImage({ filename: comp, readOnly: true }), { message: `Could not open '${comp}': the image uses compressed clusters, which emu does not support; convert it first: qemu-img convert -O qcow2 '${comp}' uncompressed.qcow2` });
 
   // The header field is all emu looks at; patching it spares QEMU's slow LUKS key setup.
   for (const [method, name] of [[1, 'aes'], [2, 'luks']] as const) {

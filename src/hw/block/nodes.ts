@@ -8,6 +8,7 @@ import { FileDriver } from './file.ts';
 import { RawDriver } from './raw.ts';
 import { Qcow2Driver } from './qcow2.ts';
 import { type ImageFormat, openImage } from './open.ts';
+import { temporaryOverlay } from './snapshot.ts';
 
 export type BlockdevOptions = Record<string, unknown> & { driver: string; 'node-name'?: string };
 
@@ -79,7 +80,8 @@ export class BlockGraph {
     } else {
       name = `#block${this.implicitCounter++}`;
     }
-    const readOnly = (o['read-only'] as boolean | undefined) ?? parentReadOnly;
+    // A snapshot node's image is never written: open it (and its children) read-only.
+    const readOnly = o.snapshot === true || ((o['read-only'] as boolean | undefined) ?? parentReadOnly);
     let impl: BlockDriver;
     let filename: string;
     const children: BlockNode[] = [];
@@ -123,6 +125,10 @@ export class BlockGraph {
       }
       default:
         throw new QmpError(`Unknown driver '${o.driver}'`);
+    }
+    if (o.snapshot === true) {
+      // The image stays untouched: it is opened as is and every write lands in a throw-away overlay.
+      impl = temporaryOverlay(impl, filename, o.driver === 'file' ? 'raw' : o.driver).driver;
     }
     const node: BlockNode = {
       name, implicit: name.startsWith('#'), driverName: o.driver, options: inline ? undefined : o, impl, filename, children,

@@ -12,27 +12,32 @@ import { openImage, type OpenImageOptions, type OpenedImage } from './open.ts';
 import { createQcow2 } from './qcow2-create.ts';
 import { FileDriver } from './file.ts';
 import { Qcow2Driver } from './qcow2.ts';
+import type { BlockDriver } from './driver.ts';
 
 export function snapshotDir(): string {
   return process.env.TMPDIR || '/var/tmp';
 }
 
+/**
+ * A temporary qcow2 overlay over an open image: it takes every write, the image below is only read.
+ * `backingFile`/`backingFormat` name the image in the overlay's header (for tools that inspect it).
+ */
+export function temporaryOverlay(base: BlockDriver, backingFile: string, backingFormat: string): { driver: Qcow2Driver; filename: string } {
+  const tmp = path.join(snapshotDir(), `emu-snapshot-${randomBytes(6).toString('hex')}.qcow2`);
+  createQcow2(tmp, { size: base.size, backingFile: path.resolve(backingFile), backingFormat });
+  let file: FileDriver;
+  try {
+    file = new FileDriver({ filename: tmp, cache: 'unsafe' });
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+  return { driver: new Qcow2Driver(file, { filename: tmp, backing: base }), filename: tmp };
+}
+
 export function openSnapshot(opts: OpenImageOptions): OpenedImage {
   const base = openImage({ ...opts, snapshot: false, readOnly: true });
   try {
-    const tmp = path.join(snapshotDir(), `emu-snapshot-${randomBytes(6).toString('hex')}.qcow2`);
-    createQcow2(tmp, {
-      size: base.driver.size,
-      backingFile: path.resolve(opts.filename),
-      backingFormat: base.format,
-    });
-    let file: FileDriver;
-    try {
-      file = new FileDriver({ filename: tmp, cache: 'unsafe' });
-    } finally {
-      fs.rmSync(tmp, { force: true });
-    }
-    const overlay = new Qcow2Driver(file, { filename: tmp, backing: base.driver });
+    const { driver: overlay, filename: tmp } = temporaryOverlay(base.driver, opts.filename, base.format);
     return {
       driver: overlay,
       format: base.format,
