@@ -9,6 +9,8 @@
 //   rand-overwrite    the same offsets again after reopening (qcow2: all clusters allocated)
 //   seq-read          read the whole disk in 1 MiB requests after rand-write (qcow2: fragmented,
 //                     unallocated clusters read as zeros without I/O)
+//   seq-write         fill the whole disk with 1 MiB writes, then flush + close (qcow2: fresh
+//                     clusters are taken in runs, one pwrite per request)
 //   seq-read-full     read the whole disk after filling it sequentially (qcow2: contiguous clusters)
 
 import * as fs from 'node:fs';
@@ -110,6 +112,14 @@ for (const format of ['raw', 'qcow2'] as const) {
     const s = time(() => readAll(d));
     d.close();
     return s;
+  });
+  best('seq-write', format, SIZE >> 20, SIZE, () => {
+    const d = open(fresh(format), format);
+    const chunk = new Uint8Array(1 << 20).fill(1);
+    return time(() => {
+      for (let o = 0; o < SIZE; o += chunk.length) d.write(o, chunk);
+      d.close();
+    });
   });
   best('seq-read-full', format, SIZE >> 20, SIZE, () => {
     const f = fresh(format);
