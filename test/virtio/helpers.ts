@@ -14,3 +14,23 @@ export const zlib = {
     return ~c >>> 0;
   },
 };
+
+export const GUESTS = new URL('../guests/', import.meta.url).pathname;
+
+/** FNV-1a 32-bit, as the test guests print it. */
+export function fnv1a(data: Uint8Array): number {
+  let h = 2166136261;
+  for (const b of data) h = Math.imul(h ^ b, 16777619) >>> 0;
+  return h >>> 0;
+}
+
+/** A disc image of `sectors` 2048-byte sectors, each one distinct and labelled with `label`. */
+export function disc(label: string, sectors: number): Buffer {
+  const b = Buffer.alloc(sectors * 2048);
+  for (let s = 0; s < sectors; s++) {
+    const o = s * 2048;
+    b.write(`EMU DISC ${label} SECTOR ${s}`, o, 'latin1');
+    for (let i = 32; i < 2048; i++) b[o + i] = (s * 31 + i * 7 + label.charCodeAt(0)) & 0xff;
+  }
+  return b;
+}
