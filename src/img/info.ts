@@ -7,6 +7,7 @@ import {
   INCOMPAT_CORRUPT, INCOMPAT_DIRTY, INCOMPAT_EXTL2, COMPAT_LAZY_REFCOUNTS, parseExtensions, parseHeader,
 } from '../hw/block/qcow2-format.ts';
 import { resolveBacking } from '../hw/block/qcow2.ts';
+import { readSnapshotTable } from '../hw/block/qcow2-snapshots.ts';
 import { sizeToStr } from './human-size.ts';
 import { qemuJson } from './qdict-order.ts';
 
@@ -21,7 +22,20 @@ export interface ImageInfo {
   'full-backing-filename'?: string;
   'backing-filename-format'?: string;
   'dirty-flag': boolean;
+  snapshots?: SnapshotInfo[];
   'format-specific'?: { type: 'qcow2'; data: Record<string, unknown> };
+}
+
+/** QEMU's SnapshotInfo. */
+export interface SnapshotInfo {
+  id: string;
+  name: string;
+  'vm-state-size': number;
+  'date-sec': number;
+  'date-nsec': number;
+  'vm-clock-sec': number;
+  'vm-clock-nsec': number;
+  icount?: number;
 }
 
 export function imageInfo(filename: string, format?: ImageFormat): ImageInfo {
@@ -53,6 +67,18 @@ export function imageInfo(filename: string, format?: ImageFormat): ImageInfo {
         if (ext.backingFormat) info['backing-filename-format'] = ext.backingFormat;
       }
       info['dirty-flag'] = (h.incompatibleFeatures & INCOMPAT_DIRTY) !== 0;
+      if (h.nbSnapshots) {
+        info.snapshots = readSnapshotTable(file, h).map((sn) => ({
+          id: sn.id,
+          name: sn.name,
+          'vm-state-size': sn.vmStateSize,
+          'date-sec': sn.dateSec,
+          'date-nsec': sn.dateNsec,
+          'vm-clock-sec': Math.floor(sn.vmClockNsec / 1e9),
+          'vm-clock-nsec': sn.vmClockNsec % 1e9,
+          icount: sn.icount,
+        }));
+      }
       const data: Record<string, unknown> = {
         compat: h.version === 2 ? '0.10' : '1.1',
         'compression-type': h.compressionType === 1 ? 'zstd' : 'zlib',
@@ -110,6 +136,11 @@ export function renderHuman(info: ImageInfo): string {
     lines.push(`backing file: ${info['backing-filename']}${full && full !== info['backing-filename'] ? ` (actual path: ${full})` : ''}`);
     if (info['backing-filename-format']) lines.push(`backing file format: ${info['backing-filename-format']}`);
   }
+  if (info.snapshots) {
+    lines.push('Snapshot list:');
+    lines.push(`${'ID'.padEnd(10)}${'TAG'.padEnd(17)}${'VM SIZE'.padStart(8)}${'DATE'.padStart(20)}${'VM CLOCK'.padStart(13)}${'ICOUNT'.padStart(11)}`);
+    for (const sn of info.snapshots) lines.push(snapshotLine(sn));
+  }
   const fs = info['format-specific'];
   if (fs) {
     lines.push('Format specific information:');
@@ -123,4 +154,15 @@ export function renderInfo(infos: ImageInfo[], output: 'human' | 'json', chain: 
     return (chain ? qemuJson(infos) : qemuJson(infos[0])) + '\n';
   }
   return infos.map(renderHuman).join('\n');
+}
+
+const pad2 = (n: number) => String(n).padStart(2, '0');
+
+/** One row of qemu-img's snapshot table; the date in local time, as QEMU's localtime_r gives it. */
+function snapshotLine(sn: SnapshotInfo): string {
+  const d = new Date(sn['date-sec'] * 1000);
+  const date = `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
+  const secs = sn['vm-clock-sec'];
+  const clock = `${pad2(Math.floor(secs / 3600))}:${pad2(Math.floor(secs / 60) % 60)}:${pad2(secs % 60)}.${String(Math.floor(sn['vm-clock-nsec'] / 1e6)).padStart(3, '0')}`;
+  return `${sn.id.padEnd(9)} ${sn.name.padEnd(16)} ${sizeToStr(sn['vm-state-size']).padStart(8)}${date.padStart(20)}${clock.padStart(13)}${(sn.icount !== undefined ? String(sn.icount) : '').padStart(11)}`;
 }

@@ -46,6 +46,11 @@ t.test('emu-img create output is accepted by qemu-img, and info matches', needsQ
     same(t, dir, ['info', '--output=json', f], `info --output=json ${f}`);
   }
   same(t, dir, ['info', '--backing-chain', 'sub/over.qcow2'], 'info --backing-chain');
+  expectOk(t, qemuImg('create', '-q', '-f', 'qcow2', at('snaps.qcow2'), '1M'), 'create');
+  expectOk(t, qemuImg('snapshot', '-c', 'first', at('snaps.qcow2')), 'snapshot');
+  expectOk(t, qemuImg('snapshot', '-c', 'a rather long snapshot name', at('snaps.qcow2')), 'snapshot');
+  same(t, dir, ['info', 'snaps.qcow2'], 'info lists internal snapshots');
+  same(t, dir, ['info', '--output=json', 'snaps.qcow2'], 'info --output=json lists internal snapshots');
   same(t, dir, ['info', '--backing-chain', '--output=json', 'abs.qcow2'], 'info --backing-chain --output=json');
   t.match(qemuImg('info', at('sub/over.qcow2')).stdout, /virtual size: 1\.5 GiB/);
 });

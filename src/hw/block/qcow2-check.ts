@@ -6,8 +6,9 @@
 
 import { FileDriver } from './file.ts';
 import {
-  entryOffset, getRefcount, HI_COMPRESSED, HI_COPIED, parseHeader, u64, type Qcow2Header,
+  entryOffset, getRefcount, HI_COMPRESSED, HI_COPIED, parseHeader, type Qcow2Header,
 } from './qcow2-format.ts';
+import { readSnapshotTable } from './qcow2-snapshots.ts';
 
 export interface CheckResult {
   filename: string;
@@ -180,20 +181,12 @@ class Checker {
   private snapshots(): void {
     const { h } = this;
     if (!h.nbSnapshots) return;
-    let o = h.snapshotsOffset;
-    const start = o;
-    for (let i = 0; i < h.nbSnapshots; i++) {
-      const fixed = view(this.readAt(o, 40));
-      const l1Offset = u64(fixed, 0);
-      const l1Size = fixed.getUint32(8);
-      const idLen = fixed.getUint16(12);
-      const nameLen = fixed.getUint16(14);
-      const extra = fixed.getUint32(36);
-      o += 40 + extra + idLen + nameLen;
-      o = Math.ceil(o / 8) * 8;
-      this.walkL1(l1Offset, l1Size, false);
+    let bytes = 0;
+    for (const snap of readSnapshotTable(this.file, h)) {
+      bytes += snap.entryBytes;
+      this.walkL1(snap.l1TableOffset, snap.l1Size, false);
     }
-    this.inc(start, o - start);
+    this.inc(h.snapshotsOffset, bytes);
   }
 
   /** Active clusters with refcount 1 must carry the COPIED flag, and only those. */
