@@ -3,6 +3,7 @@
 
 import { checkQcow2, type CheckResult } from '../hw/block/qcow2-check.ts';
 import { qemuJson } from './qdict-order.ts';
+import { cFixed2 } from './human-size.ts';
 
 export const EXIT_CORRUPT = 2;
 export const EXIT_LEAKS = 3;
@@ -36,21 +37,6 @@ function jsonOf(r: CheckResult): Record<string, unknown> {
     'fragmented-clusters': nz(r.fragmentedClusters),
     'compressed-clusters': nz(r.compressedClusters),
   };
-}
-
-/**
- * C's "%0.2f": like toFixed(2), except that an exact tie rounds to even (glibc), where toFixed rounds
- * up — 4/128 is 3.125%, which qemu-img prints as 3.12.
- */
-export function cFixed2(x: number): string {
-  const exact = x.toFixed(100);
-  const dot = exact.indexOf('.');
-  const rest = exact.slice(dot + 3);
-  if (!/^50*$/.test(rest)) return x.toFixed(2);
-  const kept = exact.slice(0, dot + 3);
-  const last = Number(kept[kept.length - 1]);
-  if (last % 2 === 0) return kept;
-  return x.toFixed(2);
 }
 
 function pct(a: number, b: number): string {

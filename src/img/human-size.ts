@@ -18,3 +18,18 @@ export function formatG3(v: number): string {
   if (s.includes('e')) return String(Number(s));
   return s.includes('.') ? s.replace(/\.?0+$/, '') : s;
 }
+
+/**
+ * C's "%0.2f": like toFixed(2), except that an exact tie rounds to even (glibc), where toFixed rounds
+ * up — 4/128 is 3.125%, which qemu-img prints as 3.12.
+ */
+export function cFixed2(x: number): string {
+  const exact = x.toFixed(100);
+  const dot = exact.indexOf('.');
+  const rest = exact.slice(dot + 3);
+  if (!/^50*$/.test(rest)) return x.toFixed(2);
+  const kept = exact.slice(0, dot + 3);
+  const last = Number(kept[kept.length - 1]);
+  if (last % 2 === 0) return kept;
+  return x.toFixed(2);
+}

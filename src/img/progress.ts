@@ -1,6 +1,8 @@
 // qemu-img's progress indicator (-p): "    (NN.NN/100%)" rewritten in place with a carriage return,
 // redrawn only when the shown value changes by at least 1%, so it costs nothing on fast operations.
 
+import { cFixed2 } from './human-size.ts';
+
 export class Progress {
   private last = -1;
   constructor(private readonly enabled: boolean, private readonly write: (s: string) => void) {
@@ -21,6 +23,6 @@ export class Progress {
     if (!this.enabled) return;
     if (!force && this.last >= 0 && pct - this.last < 1 && pct < 100) return;
     this.last = pct;
-    this.write(`    (${pct.toFixed(2)}/100%)\r`);
+    this.write(`    (${cFixed2(pct)}/100%)\r`);
   }
 }
