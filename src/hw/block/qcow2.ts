@@ -8,11 +8,14 @@
 // loses only writes the guest had not flushed — the contract of a disk with a volatile write cache.
 // (The order is "refcounts before references": writing references first, as one might read "data,
 // then metadata, then refcounts", would leave a window in which a referenced cluster has refcount 0,
-// which qemu-img check reports as corruption.)
+// which qemu-img check reports as corruption.) Steps within one flush may reach the disk in any
+// order; see qcow2-refcount.ts for why new refcount blocks can be written side by side.
+// test/block/crash-order.test.ts replays every crash point of recorded workloads against this.
 //
 // Not supported, refused with a clear error rather than misread: encryption, compressed clusters
-// (refused when read), external data files, extended L2 entries, zstd compression type, and writing
-// to images with internal snapshots or the dirty/corrupt bit set (they open read-only).
+// (at open when the first L2 tables have any, else when read), external data files, extended L2
+// entries, zstd compression, and writing to images with internal snapshots or the dirty/corrupt
+// bit set (they can still be opened read-only).
 
 import * as path from 'node:path';
 import type { BlockDriver } from './driver.ts';
