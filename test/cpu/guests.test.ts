@@ -7,14 +7,18 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runGuest, guestElf, GUESTS } from './helpers.ts';
 
-for (const name of ['isa', 'atomics', 'traps', 'paging', 'interrupts']) {
-  t.test(name, async (t) => {
-    const r = await runGuest({ kernel: guestElf(name) }, { timeoutMs: 60000 });
-    const expected = readFileSync(join(GUESTS, `${name}.expected`), 'latin1');
-    t.equal(r.exitCode, 0, 'guest powered off with the pass value');
-    t.equal(r.output, expected, 'UART transcript identical to QEMU 7.2');
-    t.notMatch(r.output, /FAIL/, 'no failed checks');
-  });
+// Each guest runs three ways: as shipped, with the block compiler compiling everything that
+// runs twice (so short guests exercise compiled code), and with the interpreter alone.
+for (const jit of [undefined, 'eager', 'off'] as const) {
+  for (const name of ['isa', 'atomics', 'traps', 'paging', 'interrupts', 'smc']) {
+    t.test(`${name}${jit ? ` (jit ${jit})` : ''}`, async (t) => {
+      const r = await runGuest({ kernel: guestElf(name) }, { timeoutMs: 60000, jit });
+      const expected = readFileSync(join(GUESTS, `${name}.expected`), 'latin1');
+      t.equal(r.exitCode, 0, 'guest powered off with the pass value');
+      t.equal(r.output, expected, 'UART transcript identical to QEMU 7.2');
+      t.notMatch(r.output, /FAIL/, 'no failed checks');
+    });
+  }
 }
 
 t.test('a failing guest reports its code through sifive,test', async (t) => {

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VirtBoard, type BootImages } from '../../src/hw/guest/virt-board.ts';
+import { BlockCache } from '../../src/hw/cpu/jit.ts';
 
 export const GUESTS = new URL('../guests/', import.meta.url).pathname;
 
@@ -24,6 +25,8 @@ export interface RunOptions {
   onOutput?: (out: string, board: VirtBoard) => void;
   /** Stop (without poweroff) once this returns true. */
   until?: (out: string) => boolean;
+  /** 'eager': compile blocks after 2 executions; 'off': interpreter only; default: as shipped. */
+  jit?: 'eager' | 'off';
 }
 
 export function runGuest(images: BootImages, opts: RunOptions = {}): Promise<GuestRun> {
@@ -56,6 +59,8 @@ export function runGuest(images: BootImages, opts: RunOptions = {}): Promise<Gue
       board.dispose();
       reject(new Error(`guest timed out after ${opts.timeoutMs ?? 10000} ms; output so far:\n${output.slice(-2000)}`));
     }, opts.timeoutMs ?? 10000);
+    if (opts.jit === 'eager') BlockCache.for(board.as).threshold = 2;
+    if (opts.jit === 'off') for (const h of board.harts) h.jit = null;
     board.runLoop.onError = (e) => { if (!done) { done = true; clearTimeout(timer); board.dispose(); reject(e); } };
     board.loadImages(images);
     board.runLoop.start();

@@ -14,6 +14,9 @@
  */
 import { AddressSpace, BusError, RAM_BASE } from '../memory/address-space.ts';
 import { RVC_TABLE, initRvcTable } from './rvc.ts';
+import { BlockCache, type BlockFn } from './jit.ts';
+
+const NO_BLOCKS: (BlockFn | undefined)[] = new Array(2048);
 import { muldiv64, muldiv32, out as mdOut } from './muldiv.ts';
 import {
   CSR, EXC, PRV_M, PRV_S, PRV_U,
@@ -108,9 +111,11 @@ export class Hart {
   /** Block compiler (null: interpret only, e.g. for tests of the interpreter itself). */
   jit: BlockCache | null;
   private inBlock = false;
+  /** Instructions a block executed when it left early (after a device store). */
+  blockDone = 0;
   /** Compiled blocks and hotness counters of the current fetch page (empty for non-RAM). */
   private fblk: (BlockFn | undefined)[] = NO_BLOCKS;
-  private fhot: Uint8Array = new Uint8Array(2048);
+  private fhot: Uint16Array = new Uint16Array(2048);
   /** High word of the last 64-bit load (read by compiled blocks too). */
   ldHi = 0;
 
@@ -120,9 +125,10 @@ export class Hart {
   private readonly ramSize: number;
   private readonly codeMap: Uint8Array;
 
-  constructor(bus: AddressSpace, hartId = 0) {
+  constructor(bus: AddressSpace, hartId = 0, opts: { jit?: boolean } = {}) {
     initRvcTable();
     this.bus = bus;
+    this.jit = opts.jit === false ? null : BlockCache.for(bus);
     this.hartId = hartId;
     this.ram8 = bus.ram;
     this.ram16 = bus.ram16;
@@ -218,7 +224,7 @@ export class Hart {
 
   /** The interpreter loop: executes up to n instructions. */
   exec(n: number): number {
-    const x = this.x, r16 = this.ram16, jit = this.jit;
+    const x = this.x, r16 = this.ram16, jit = this.jit, hot = jit !== null ? jit.threshold : -1;
     let pc = this.pc;
     // the fetch page, kept in locals and reloaded after anything that may change it
     let fvp = this.fvp, fbase = this.fbase, fblk = this.fblk, fhot = this.fhot;
@@ -240,11 +246,14 @@ export class Hart {
               this.inBlock = true;
               pc = b(this, x, pc);
               this.inBlock = false;
-              i += b.n - 1;
-              if (this.deviceWritten) { this.deviceWritten = false; n = i; }
+              if (this.deviceWritten) { // left early after a device store
+                this.deviceWritten = false;
+                i += this.blockDone - 1;
+                n = i;
+              } else i += b.n - 1;
               continue;
             }
-            if (jit !== null && ++fhot[s] === HOT && jit.compile(fbase + off) !== null) { i--; continue; }
+            if (++fhot[s] === hot && jit !== null && jit.compile(fbase + off) !== null) { i--; continue; }
             const k = (fbase + off) >>> 1;
             insn = r16[k];
             if ((insn & 3) === 3) insn |= r16[k + 1] << 16;
@@ -472,6 +481,7 @@ export class Hart {
         break;
       } catch (e) {
         if (this.inBlock) { this.inBlock = false; pc = this.pc; } // the block recorded the trapping pc
+        // (instructions a block completed before trapping are not counted: instret lags slightly)
         if (e !== TRAP) { this.pc = pc; throw e; }
         this.pc = pc;
         this.enterTrap(this.tCause, false, this.tLo, this.tHi);

@@ -135,7 +135,7 @@ export class VirtBoard {
   private resetNow(): void {
     const wasRunning = this.runLoop.isRunning;
     this.runLoop.pause();
-    this.as.ram.fill(0);
+    this.as.clearRam();
     this.as.reset();
     for (const h of this.harts) h.reset(MROM_BASE);
     if (this.images) this.loadImages(this.images);

@@ -30,6 +30,7 @@ function loadInto(as: AddressSpace, image: Uint8Array, rawAddr: number, what: st
         throw new Error(`${what}: ELF segment at 0x${s.paddr.toString(16)} (+0x${s.memsz.toString(16)}) is not inside RAM`);
       }
       as.ram.fill(0, s.paddr - as.ramBase, s.paddr - as.ramBase + s.memsz);
+      as.codeWrite(s.paddr - as.ramBase, s.memsz);
       as.loadBytes(s.paddr, s.data);
     }
     return { entry: Number(elf.entry), end: elf.highAddr };

@@ -19,6 +19,9 @@
  * - Accesses outside any region raise an access fault in the hart (as QEMU does for unmapped
  *   addresses on virt).
  *
+ * - A device that writes guest RAM itself (DMA) uses `writeRam(pa, bytes)`, or calls
+ *   `codeWrite(offset, len)` after writing `ram` directly, so no stale compiled code runs.
+ *
  * Attach with `as.map(base, size, device, name)`.
  */
 
@@ -53,6 +56,12 @@ export class AddressSpace {
   readonly ram16: Uint16Array;
   readonly ram32: Int32Array;
   readonly regions: MmioRegion[] = [];
+  /**
+   * Pages of RAM that compiled guest code was derived from (maintained by the CPU's block
+   * cache): writes there must call onCodeWrite so stale code is dropped.
+   */
+  readonly codeMap: Uint8Array;
+  onCodeWrite: ((off: number, len: number) => void) | null = null;
   /** Last region hit: MMIO accesses cluster on one device (the UART while printing). */
   private last: MmioRegion | null = null;
 
@@ -65,6 +74,22 @@ export class AddressSpace {
     this.ram = new Uint8Array(buf);
     this.ram16 = new Uint16Array(buf);
     this.ram32 = new Int32Array(buf);
+    this.codeMap = new Uint8Array(ramSize >>> 12);
+  }
+
+  /** Note a write of `len` bytes at RAM offset `off` by anything but a hart's fast path. */
+  codeWrite(off: number, len: number): void {
+    for (let p = off >>> 12; p <= (off + len - 1) >>> 12 && p < this.codeMap.length; p++) {
+      if (this.codeMap[p] !== 0) { this.onCodeWrite?.(off, len); return; }
+    }
+  }
+
+  /**
+   * Write host bytes into guest RAM (DMA by a device). Devices that write `ram` directly must
+   * call `codeWrite(pa - ramBase, len)` afterwards instead.
+   */
+  writeRam(pa: number, data: Uint8Array): void {
+    this.loadBytes(pa, data);
   }
 
   map(base: number, size: number, device: MmioDevice, name: string): void {
@@ -110,6 +135,7 @@ export class AddressSpace {
       m[o] = value;
       if (size >= 2) m[o + 1] = value >>> 8;
       if (size === 4) { m[o + 2] = value >>> 16; m[o + 3] = value >>> 24; }
+      if (this.codeMap[o >>> 12] !== 0) this.onCodeWrite?.(o, size);
       return;
     }
     const r = this.findRegion(pa);
@@ -120,11 +146,21 @@ export class AddressSpace {
 
   /** Copy host bytes into guest physical memory (RAM or ROM-like devices exposing `load`). */
   loadBytes(pa: number, data: Uint8Array): void {
-    if (this.isRam(pa, data.length)) { this.ram.set(data, pa - RAM_BASE); return; }
+    if (this.isRam(pa, data.length)) {
+      this.ram.set(data, pa - RAM_BASE);
+      if (data.length > 0) this.codeWrite(pa - RAM_BASE, data.length);
+      return;
+    }
     throw new RangeError(`cannot load ${data.length} bytes at 0x${pa.toString(16)}: not inside RAM`);
   }
 
   reset(): void {
     for (const r of this.regions) r.device.reset?.();
+  }
+
+  /** Clear RAM (machine reset), dropping all compiled code. */
+  clearRam(): void {
+    this.ram.fill(0);
+    this.codeWrite(0, this.ramSize);
   }
 }
