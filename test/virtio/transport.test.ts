@@ -7,7 +7,7 @@ import { RAM_BASE } from '../../src/hw/memory/address-space.ts';
 import type { BlockDriver } from '../../src/hw/block/driver.ts';
 import { VirtioBlk } from '../../src/hw/virtio/blk.ts';
 import { VirtioMmio } from '../../src/hw/virtio/mmio.ts';
-import { TestDriver, TestIrq, makeRam } from './driver.ts';
+import { type Buf, TestDriver, TestIrq, makeRam } from './driver.ts';
 
 function memDisk(size: number, readOnly = false): BlockDriver & { data: Uint8Array; flushes: number; size: number } {
   const d = {
@@ -40,7 +40,7 @@ function blkReq(s: ReturnType<typeof setup>, type: number, sector: number, data:
   const q = drv.queues[0];
   drv.ram.set32(HDR, type); drv.ram.set32(HDR + 4, 0); drv.ram.set64(HDR + 8, sector);
   drv.ram.set8(STATUS, 0xee);
-  const bufs = [{ addr: HDR, len: 16 }];
+  const bufs: Buf[] = [{ addr: HDR, len: 16 }];
   if (data) bufs.push({ addr: DATA, len: data.len, write: data.write });
   bufs.push({ addr: STATUS, len: 1, write: true });
   drv.submit(q, bufs, opts.indirect ? { indirectAt: RAM_BASE + 0x40000 } : {});
