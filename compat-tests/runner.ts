@@ -466,7 +466,7 @@ async function runLive(ctx: Ctx, what: string, binary: string, args: string[], c
 
 export async function runCase(c: CompatCase, ctx: Ctx): Promise<CaseResult> {
   const t0 = Date.now();
-  const dir = mkdtempSync(join(tmpdir(), `compat-${c.name}-`));
+  const dir = mkdtempSync(join(tmpdir(), `compat-${c.name.replace(/[^\w.-]/g, '_')}-`));
   const runs: Record<VariantName | 'print', string> = { legacy: '', cli: '', config: '', qmp: '', print: '' };
   for (const v of [...VARIANTS, 'print'] as const) {
     runs[v] = join(dir, `run-${v}`);
@@ -575,3 +575,18 @@ export function formatTable(results: CaseResult[]): string {
 }
 
 const indent = (s: string) => s.split('\n').map((l) => `    ${l}`).join('\n');
+
+/** `emu-legacy --print-config` of a case's legacy command line, paths normalised as in a run. */
+export async function runPrintConfig(c: CompatCase, opts: { emuLegacy?: string; timeoutMs?: number } = {}): Promise<unknown> {
+  const dir = mkdtempSync(join(tmpdir(), `compat-${c.name.replace(/[^\w.-]/g, '_')}-`));
+  const run = join(dir, 'run-print');
+  mkdirSync(run);
+  try {
+    makeFiles(dir, substitute(c.files, { dir }));
+    const out = await runToEnd(opts.emuLegacy ?? join(ROOT, 'dist/emu-legacy.js'), [...substitute(c.legacy, { dir, run }), '--print-config'], dir,
+      opts.timeoutMs ?? 20_000, 'emu-legacy --print-config');
+    return normalisePaths(JSON.parse(out) as unknown, dir, run);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { formatTable, killAll, loadCases, ROOT, runCases } from '../../compat-tests/runner.ts';
 
-t.setTimeout(120_000);
+t.setTimeout(600_000);
 t.teardown(killAll);
 
 const CORRECT = "'scsi-id': String(d.unit)";
