@@ -4,8 +4,9 @@
  *   npx tsx scripts/run-guest.ts --bios fw_jump.bin --kernel u-boot.bin --dtb virt.dtb -m 256M [--smp N]
  *
  * --bios none (or no --bios) starts the kernel directly. UART0 is connected to stdin/stdout
- * (raw mode when stdin is a terminal; Ctrl-A x quits). Exit status: the guest's sifive,test
- * code (0 for poweroff), or 0 on reset unless --no-reboot… resets are performed.
+ * (raw mode when stdin is a terminal; Ctrl-A x quits). The exit status is the guest's
+ * sifive,test code (0 for a plain poweroff). A guest reset resets the board and boots again,
+ * or exits with 0 under --no-reboot. --stats prints the instruction count and MIPS at exit.
  */
 import { readFileSync } from 'node:fs';
 import { VirtBoard } from '../src/hw/guest/virt-board.ts';
