@@ -194,11 +194,11 @@ export function translate(parsed: ParsedCommandLine, notify: (n: Notice) => void
     for (const k of Object.keys(bo)) {
       if (!known.has(k)) throw new LegacyError(`Block format '${format}' does not support the option '${k}'`, d.loc);
     }
-    if (bo.snapshot === 'on') throw new LegacyError('snapshot=on is not supported by emu yet', d.loc);
     const args: Record<string, unknown> = {
       driver: format,
       'node-name': bo['node-name'] ?? d.id,
       ...(d.readOnly ? { 'read-only': true } : {}),
+      ...(bo.snapshot === 'on' ? { snapshot: true } : {}),
       ...(bo['cache.direct'] === 'on' || bo['cache.no-flush'] === 'on'
         ? { cache: { ...(bo['cache.direct'] === 'on' ? { direct: true } : {}), ...(bo['cache.no-flush'] === 'on' ? { 'no-flush': true } : {}) } }
         : {}),

@@ -60,6 +60,7 @@ export interface BlockdevOptionsBase {
   "auto-read-only"?: boolean;
   "force-share"?: boolean;
   "detect-zeroes"?: BlockdevDetectZeroesOptions;
+  "snapshot"?: boolean;
 }
 export type BlockdevOptions =
   | (BlockdevOptionsBase & { "driver": "file" } & BlockdevOptionsFile)

@@ -20,6 +20,7 @@ export const blockSchema: Declaration[] = [
       '*auto-read-only': { type: 'bool', doc: 'Fall back to read-only when the image cannot be opened for writing.' },
       '*force-share': 'bool',
       '*detect-zeroes': 'BlockdevDetectZeroesOptions',
+      '*snapshot': { type: 'bool', doc: "emu's extension (QEMU's -drive snapshot=on): the node's image is only read, and writes go to a temporary qcow2 overlay deleted when emu exits." },
     },
     data: { file: 'BlockdevOptionsFile', raw: 'BlockdevOptionsRaw', qcow2: 'BlockdevOptionsQcow2', 'null-co': 'BlockdevOptionsNull' } },
   { enum: 'OnOffAuto', doc: 'on, off or auto.', data: ['auto', 'on', 'off'] },
