@@ -54,8 +54,11 @@ void sbi_set_boot_hart(u64 hartid) {
   for (u32 i = 0; i < nharts; i++) hsm_state[i] = i == hartid ? HSM_STARTED : HSM_STOPPED;
 }
 
+/* One write: emu acts on it once the running slice ends, and every further write would queue
+   another whole-machine reset. */
 void system_reset(int reboot) {
-  for (;;) mmio_w32(TEST_BASE, reboot ? 0x7777 : 0x5555);
+  mmio_w32(TEST_BASE, reboot ? 0x7777 : 0x5555);
+  for (;;) __asm__ volatile("wfi");
 }
 
 static void send_msip(u64 hart) { mmio_w32(CLINT_BASE + 4 * hart, 1); }

@@ -1,0 +1,63 @@
+// emu's embedded firmware through the real binaries, with no -bios: the banner reports the machine
+// the device tree describes, the prompt answers, `poweroff` ends emu with SHUTDOWN and `reset` comes
+// back to the banner with RESET.
+import t from 'tap';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EMU_LEGACY, spawnBinary, startEmuWithQmp, tempDir, waitFor } from '../helpers/emu.ts';
+
+t.test('emu: banner, prompt, help, poweroff', async (t) => {
+  const e = await startEmuWithQmp(t, ['--chardev', 'stdio,id=s0', '--machine', 'virt,memory=256M,serial=s0,smp.cpus=2']);
+  const out = () => e.stdout();
+  await waitFor(() => out().includes('emu> '), 'the firmware prompt', 30_000);
+  t.match(out(), /emu firmware 0\.\d+\.\d+/);
+  t.match(out(), /2 harts, 256 MiB RAM at 0x80000000/);
+  t.match(out(), /serial +ns16550a at 0x10000000/);
+  t.match(out(), /No bootable device found\./);
+  t.notMatch(out(), /virtio /, 'a machine without virtio devices lists none');
+  e.proc.stdin!.write('help\r');
+  await waitFor(() => /poweroff +power the machine off[\s\S]*emu> $/.test(out()), 'the help text', 20_000);
+  t.match(out(), /read <dev> <lba> \[n\]/);
+  e.proc.stdin!.write('frobnicate\r');
+  await waitFor(() => out().includes("unknown command 'frobnicate'"), 'the unknown-command answer', 20_000);
+  const shutdown = e.client.waitEvent('SHUTDOWN', { timeoutMs: 20_000 });
+  e.proc.stdin!.write('poweroff\r');
+  t.same((await shutdown).data, { guest: true, reason: 'guest-shutdown' });
+  const exit = await Promise.race([e.exited, new Promise<null>((r) => setTimeout(() => r(null), 20_000))]);
+  t.equal(exit?.code, 0, 'emu ends after the firmware powers off');
+});
+
+t.test('emu: reset at the prompt restarts the firmware', async (t) => {
+  const e = await startEmuWithQmp(t, ['--chardev', 'stdio,id=s0', '--machine', 'virt,memory=128M,serial=s0']);
+  const out = () => e.stdout();
+  await waitFor(() => out().includes('emu> '), 'the firmware prompt', 30_000);
+  t.match(out(), /1 hart, 128 MiB RAM/);
+  const reset = e.client.waitEvent('RESET', { timeoutMs: 20_000 });
+  const before = out().length;
+  e.proc.stdin!.write('reset\r');
+  t.same((await reset).data, { guest: true, reason: 'guest-reset' });
+  await waitFor(() => out().slice(before).includes('emu> '), 'the prompt after the reset', 30_000);
+  t.match(out().slice(before), /emu firmware/);
+});
+
+t.test('emu-legacy: the banner lists the virtio transports with a device', async (t) => {
+  const dir = tempDir();
+  const disk = join(dir, 'disk.img');
+  const cd = join(dir, 'cd.iso');
+  writeFileSync(disk, Buffer.alloc(1024 * 1024));
+  writeFileSync(cd, Buffer.alloc(1024 * 1024));
+  const p = spawnBinary(t, EMU_LEGACY, ['-nographic', '-m', '512M', '-smp', '3',
+    '-drive', `file=${disk},if=virtio,format=raw`,
+    '-device', 'virtio-scsi-device,id=scsi0', '-drive', `file=${cd},if=none,id=cd0,format=raw,media=cdrom`, '-device', 'scsi-cd,drive=cd0']);
+  await waitFor(() => p.stdout().includes('emu> '), 'the firmware prompt', 30_000);
+  t.match(p.stdout(), /3 harts, 512 MiB RAM/);
+  const lines = p.stdout().split(/\r?\n/).filter((l) => /^ +virtio /.test(l));
+  t.equal(lines.length, 2, 'one line per transport with a device');
+  t.ok(lines.some((l) => /virtio-blk at 0x1000[0-8]000/.test(l)), 'the disk');
+  t.ok(lines.some((l) => /virtio-scsi at 0x1000[0-8]000/.test(l)), 'the SCSI adapter');
+  p.proc.stdin!.write('devices\r');
+  await waitFor(() => p.stdout().split('virtio-blk').length === 3, 'devices', 20_000);
+  p.proc.stdin!.write('poweroff\r');
+  const exit = await Promise.race([p.exited, new Promise<null>((r) => setTimeout(() => r(null), 20_000))]);
+  t.equal(exit?.code, 0, 'poweroff ends emu-legacy');
+});

@@ -1,0 +1,32 @@
+// The committed firmware image must be what its sources build to, so what emu embeds is what the
+// sources say. Needs Debian's gcc-riscv64-unknown-elf.
+import t from 'tap';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT } from '../helpers/emu.ts';
+
+const FIRMWARE = join(ROOT, 'firmware');
+
+function hasCommand(cmd: string): boolean {
+  try { execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }); return true; } catch { return false; }
+}
+
+const haveGcc = hasCommand('riscv64-unknown-elf-gcc') && hasCommand('make');
+
+t.test('committed firmware image equals a fresh build', { skip: haveGcc ? false : 'riscv64-unknown-elf-gcc not installed (Debian package gcc-riscv64-unknown-elf)' }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'emu-fw-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  for (const f of readdirSync(FIRMWARE)) if (!/\.(bin|elf)$/.test(f)) cpSync(join(FIRMWARE, f), join(dir, f));
+  execFileSync('make', ['-s', '-C', dir, `PACKAGE_JSON=${join(ROOT, 'package.json')}`], { stdio: 'pipe', timeout: 120_000 });
+  const fresh = readFileSync(join(dir, 'emu-fw.bin'));
+  const committed = readFileSync(join(FIRMWARE, 'emu-fw.bin'));
+  t.ok(fresh.length > 0 && fresh.length < 2 * 1024 * 1024, 'the image stays below the 2 MiB where a -kernel goes');
+  t.ok(Buffer.compare(committed, fresh) === 0, 'firmware/emu-fw.bin matches its sources (run make -C firmware)');
+});
+
+t.test('the image embeds the package version', async (t) => {
+  const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+  t.ok(readFileSync(join(FIRMWARE, 'emu-fw.bin')).includes(Buffer.from(`\0${version}\0`)), `version ${version} is in the image (rebuild after a version bump)`);
+});
