@@ -119,8 +119,8 @@ export class VirtualMachine implements DeviceServices {
   // ---- machine life cycle ----
 
   createMachine(cfg: MachineSetArg): void {
-    if (cfg.type !== 'virt') {
-      throw new QmpError(`unsupported machine type '${cfg.type}'; emu has machine type 'virt' (use -machine help)`);
+    if (cfg.type !== 'virt' && cfg.type !== 'none') {
+      throw new QmpError(`unsupported machine type '${cfg.type}'; emu has machine types 'virt' and 'none' (use -machine help)`);
     }
     const cpus = cfg.smp?.cpus ?? 1;
     const smp = { ...cfg.smp, cpus };
@@ -136,7 +136,7 @@ export class VirtualMachine implements DeviceServices {
       throw new QmpError('Fail to parse UUID string.');
     }
     if (cfg.boot?.order !== undefined) checkBootOrder(cfg.boot.order);
-    const machine = new QomObject(this.types.require('virt-machine'));
+    const machine = new QomObject(this.types.require(`${cfg.type}-machine`));
     this.root.addChild('machine', machine);
     for (const c of ['peripheral', 'peripheral-anon', 'unattached']) machine.addChild(c, container());
     this.machine = machine;
@@ -155,6 +155,11 @@ export class VirtualMachine implements DeviceServices {
     const cfg = this.requireConfig();
     if (cfg.serial !== undefined && !this.chardevs.has(cfg.serial)) {
       throw new QmpError(`chardev "${cfg.serial}" not found`);
+    }
+    // The 'none' machine (what management tools start to probe the emulator) has no board at all.
+    if (cfg.type === 'none') {
+      this.phase = 'machine-initialized';
+      return;
     }
     const unattached = this.machine!.children.get('unattached')!;
     const onboard = (type: string, props: Record<string, unknown> = {}) => {
@@ -183,8 +188,8 @@ export class VirtualMachine implements DeviceServices {
 
   /** Completes machine creation: the guest side is built and its images loaded. */
   finishInit(): void {
-    this.requireConfig();
-    if (this.guestFactory) this.guest = this.guestFactory(this);
+    const cfg = this.requireConfig();
+    if (this.guestFactory && cfg.type !== 'none') this.guest = this.guestFactory(this);
     this.phase = 'machine-ready';
   }
 

@@ -3,7 +3,8 @@
 // dispatcher as everything else. Errors are printed in QEMU's format and end the process with
 // status 1.
 
-import { writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { closeSync, writeFileSync, writeSync } from 'node:fs';
 import { EMU_VERSION, QEMU_COMPAT_VERSION } from '../shared/version.ts';
 import { QmpError } from '../shared/errors.ts';
 import { createCore } from '../qmp/core.ts';
@@ -20,13 +21,37 @@ import { helpText } from './help.ts';
 
 const ARGV0 = 'emu-legacy';
 
+/** Set in the background process of -daemonize: where to report readiness or the error. */
+const DAEMON_FD = process.env.EMU_LEGACY_DAEMON_FD !== undefined ? Number(process.env.EMU_LEGACY_DAEMON_FD) : undefined;
+
 function die(e: unknown): never {
-  if (e instanceof LegacyError) {
-    process.stderr.write(formatError(ARGV0, e));
-    process.exit(e.status);
-  }
-  process.stderr.write(`${ARGV0}: ${e instanceof Error ? e.message : String(e)}\n`);
-  process.exit(1);
+  const text = e instanceof LegacyError ? formatError(ARGV0, e) : `${ARGV0}: ${e instanceof Error ? e.message : String(e)}\n`;
+  if (DAEMON_FD !== undefined) writeSync(DAEMON_FD, text);
+  else process.stderr.write(text);
+  process.exit(e instanceof LegacyError ? e.status : 1);
+}
+
+/**
+ * -daemonize: QEMU forks and the parent exits once the child is ready (monitors listening), so a
+ * management tool finds the QMP socket when the command returns. Node cannot fork: the same command
+ * line runs again in a detached process that reports "ready" or its error on a pipe.
+ */
+async function daemonize(argv: string[]): Promise<never> {
+  const child = spawn(process.execPath, [...process.execArgv, process.argv[1], ...argv.filter((a) => a !== '-daemonize' && a !== '--daemonize')], {
+    detached: true,
+    stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
+    env: { ...process.env, EMU_LEGACY_DAEMON_FD: '3' },
+  });
+  let report = '';
+  const pipe = child.stdio[3] as NodeJS.ReadableStream;
+  pipe.on('data', (d: Buffer) => { report += d.toString(); });
+  const code = await new Promise<number>((resolve) => {
+    pipe.on('end', () => resolve(report.startsWith('ready') ? 0 : 1));
+    child.on('exit', (c) => resolve(c ?? 1));
+  });
+  if (code !== 0) process.stderr.write(report);
+  else child.unref();
+  process.exit(code);
 }
 
 function notify(n: Notice): void {
@@ -81,6 +106,9 @@ async function main(argv: string[]): Promise<void> {
     parsed = parseCommandLine(argv, { onWarning: (w) => process.stderr.write(formatWarning(ARGV0, w)) });
   } catch (e) {
     die(e);
+  }
+  if (parsed.daemonize && DAEMON_FD === undefined && !parsed.printConfig && !parsed.printCommands && !parsed.earlyExit) {
+    await daemonize(argv);
   }
   const core = createCore();
   const { vm, dispatcher } = core;
@@ -152,6 +180,10 @@ async function main(argv: string[]): Promise<void> {
     if (!t.paused) await dispatcher.submit('cont', {}, { source: 'cli' });
   } catch (e) {
     die(new LegacyError(e instanceof Error ? e.message : String(e)));
+  }
+  if (DAEMON_FD !== undefined) {
+    writeSync(DAEMON_FD, 'ready\n');
+    closeSync(DAEMON_FD);
   }
 }
 

@@ -214,11 +214,11 @@ export function translate(parsed: ParsedCommandLine, notify: (n: Notice) => void
 
   // The machine.
   const machine = machineWithMemory(parsed);
-  const args: Record<string, unknown> = { type: selectMachine(parsed, [{ name: 'virt', isDefault: true }]) };
+  const args: Record<string, unknown> = { type: selectMachine(parsed, [{ name: 'virt', isDefault: true }, { name: 'none' }]) };
   let dumpdtb: string | undefined;
   for (const [k, v] of Object.entries(machine)) {
     if (IGNORED_MACHINE_KEYS.has(k)) continue;
-    if (!MACHINE_KEYS.has(k)) throw new LegacyError(`Property '${args.type === 'virt' ? 'virt' : String(args.type)}-machine.${k}' not found`);
+    if (!MACHINE_KEYS.has(k)) throw new LegacyError(`Property '${String(args.type)}-machine.${k}' not found`);
     switch (k) {
       case 'type': case 'accel': case 'graphics': break;
       case 'memory': {

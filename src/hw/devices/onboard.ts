@@ -5,6 +5,7 @@ import type { TypeInfo } from '../qom/types.ts';
 
 export const onboardTypes: TypeInfo[] = [
   { name: 'machine', parent: 'object', abstract: true, doc: 'A board.' },
+  { name: 'none-machine', parent: 'machine', doc: 'An empty machine: no RAM, no CPUs, no devices (for probing the emulator over QMP).' },
   { name: 'virt-machine', parent: 'machine', doc: 'RISC-V VirtIO board (the memory map and device tree of QEMU 7.2 riscv64 virt).' },
   { name: 'riscv.hart_array', parent: 'sys-bus-device', doc: 'The array of harts.',
     properties: [{ name: 'num-harts', type: 'uint32', doc: 'Number of harts.' }, { name: 'hartid-base', type: 'uint32', default: 0, doc: 'First hart id.' }] },

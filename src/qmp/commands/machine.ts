@@ -49,6 +49,8 @@ export const machineHandlers: Handlers<
   'query-machines': () => [{
     name: 'virt', 'is-default': true, 'cpu-max': 512, 'hotpluggable-cpus': false, 'numa-mem-supported': false,
     deprecated: false, 'default-cpu-type': 'rv64-riscv-cpu', 'default-ram-id': 'riscv_virt_board.ram',
+  }, {
+    name: 'none', 'cpu-max': 1, 'hotpluggable-cpus': false, 'numa-mem-supported': false, deprecated: false,
   }],
   'query-target': () => ({ arch: 'riscv64' }),
   'query-kvm': () => ({ enabled: false, present: false }),
