@@ -14,7 +14,7 @@
  */
 import { AddressSpace, BusError, RAM_BASE } from '../memory/address-space.ts';
 import { RVC_TABLE, initRvcTable } from './rvc.ts';
-import { BlockCache, type BlockFn } from './jit.ts';
+import { BlockCache, FAR, type BlockFn } from './jit.ts';
 
 const NO_BLOCKS: (BlockFn | undefined)[] = new Array(2048);
 import { muldiv64, muldiv32, out as mdOut } from './muldiv.ts';
@@ -244,7 +244,8 @@ export class Hart {
             if (b !== undefined) {
               this.pc = pc;
               this.inBlock = true;
-              pc = b(this, x, pc);
+              const delta = b(this, x);
+              pc = delta === FAR ? this.pc : pc + delta;
               this.inBlock = false;
               if (this.deviceWritten) { // left early after a device store
                 this.deviceWritten = false;
@@ -464,9 +465,10 @@ export class Hart {
             case 0x73: // system: slow path; ends the chunk so CSR changes take effect (interrupts)
               this.pc = pc;
               this.chunkExec = i;
-              this.system(insn, ilen);
-              pc = this.pc; fvp = this.fvp; fbase = this.fbase; fblk = this.fblk; fhot = this.fhot;
-              n = i;
+              if (this.system(insn, ilen)) {
+                pc = this.pc; fvp = this.fvp; fbase = this.fbase; fblk = this.fblk; fhot = this.fhot;
+                n = i;
+              } else pc = this.pc;
               break;
             case 0x2f: // atomics
               this.pc = pc;
@@ -535,7 +537,8 @@ export class Hart {
   }
 
   // --- system instructions --------------------------------------------------------------
-  private system(insn: number, ilen: number): void {
+  /** Execute a SYSTEM instruction; returns false only for a CSR read without side effects. */
+  private system(insn: number, ilen: number): boolean {
     const f3 = (insn >>> 12) & 7;
     const rd = (insn >> 7) & 31, rs1 = (insn >> 15) & 31;
     if (f3 === 0) {
@@ -555,7 +558,7 @@ export class Hart {
         this.priv = mpp;
         this.pc = pairNum(this.c, C_MEPC);
         this.updateXlate();
-        return;
+        return true;
       }
       if (f12 === 0x102 && rs1 === 0) { // sret
         if (this.priv < PRV_S || (this.priv === PRV_S && (this.mstatus & MS_TSR))) this.raise(EXC.illegal, insn, 0);
@@ -566,19 +569,19 @@ export class Hart {
         this.priv = spp;
         this.pc = pairNum(this.c, C_SEPC);
         this.updateXlate();
-        return;
+        return true;
       }
       if (f12 === 0x105 && rs1 === 0) { // wfi
         if (this.priv === PRV_U || (this.priv === PRV_S && (this.mstatus & MS_TW))) this.raise(EXC.illegal, insn, 0);
         this.pc += ilen;
         if (!this.wakeable()) this.wfi = true;
-        return;
+        return true;
       }
       if ((insn >>> 25) === 0x09) { // sfence.vma
         if (this.priv === PRV_U || (this.priv === PRV_S && (this.mstatus & MS_TVM))) this.raise(EXC.illegal, insn, 0);
         this.flushTlb();
         this.pc += ilen;
-        return;
+        return true;
       }
       this.raise(EXC.illegal, insn, 0);
     }
@@ -606,6 +609,7 @@ export class Hart {
     }
     if (rd !== 0) { x[2 * rd] = olo; x[2 * rd + 1] = ohi; }
     this.pc += ilen;
+    return writes;
   }
 
   private csrHi = 0;

@@ -7,14 +7,20 @@
  * interpreter. Addresses in a block are relative to the virtual pc it is entered at (the same
  * physical page may be mapped twice).
  *
- * A block is `(h, x, pc0) => nextPc`. Before each instruction that can trap it stores the
- * instruction's pc in h.pc, so a trap leaves the hart exactly as the interpreter would.
+ * A block is `(h, x) => delta`: it reads its entry pc from h.pc and returns the distance to the
+ * next pc, a small integer (an absolute pc as a return value or argument would be a boxed
+ * double: an allocation per block run). An indirect jump (JALR) stores its target in h.pc and
+ * returns FAR. Before each instruction that can trap the block stores that instruction's pc in
+ * h.pc, so a trap leaves the hart exactly as the interpreter would.
  */
 import type { AddressSpace } from '../memory/address-space.ts';
 import { RVC_TABLE } from './rvc.ts';
 import { muldiv64, muldiv32, out as mdOut } from './muldiv.ts';
 
-export type BlockFn = ((h: unknown, x: Int32Array, pc0: number) => number) & { n: number };
+export type BlockFn = ((h: unknown, x: Int32Array) => number) & { n: number };
+
+/** Returned by a block whose next pc is already in h.pc (indirect jumps). */
+export const FAR = -0x80000000;
 
 const MAX_INSNS = 48;
 const U32 = 4294967296;
@@ -54,8 +60,8 @@ export function compileBlock(ram16: Uint16Array, base16: number, off: number): B
     n++;
   }
   if (n === 0) return null;
-  if (!ended) lines.push(`return pc0 + ${d};`);
-  const src = `return function block(h, x, pc0) {\n${lines.join('\n')}\n};`;
+  if (!ended) lines.push(`return ${d};`);
+  const src = `return function block(h, x) {\nconst pc0 = h.pc;\n${lines.join('\n')}\n};`;
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
   const fn = new Function('md64', 'md32', 'mdOut', src)(muldiv64, muldiv32, mdOut) as BlockFn;
   fn.n = n;
@@ -89,13 +95,13 @@ function gen(insn: number, d: number, ilen: number, count: number): Gen | null {
     case 0x6f: {
       const imm = ((insn >> 31) << 20) | (((insn >>> 21) & 0x3ff) << 1) | (((insn >>> 20) & 1) << 11) | (insn & 0xff000);
       const link = rd === 0 ? '' : `{ const l = pc0 + ${next}; x[${rd}] = l | 0; x[${rd + 1}] = Math.floor(l / 4294967296) | 0; }`;
-      return { code: `${link} return pc0 + ${d + imm};`, ends: true };
+      return { code: `${link} return ${d + imm};`, ends: true };
     }
     case 0x67: {
       if (f3 !== 0) return null;
       const imm = insn >> 20;
       const link = rd === 0 ? '' : `const l = pc0 + ${next}; x[${rd}] = l | 0; x[${rd + 1}] = Math.floor(l / 4294967296) | 0;`;
-      return { code: `{ const t = x[${rs1 + 1}] * 4294967296 + (x[${rs1}] >>> 0) + ${imm}; ${link} return t - (t & 1 ? 1 : 0); }`, ends: true };
+      return { code: `{ const t = x[${rs1 + 1}] * 4294967296 + (x[${rs1}] >>> 0) + ${imm}; ${link} h.pc = t - (t & 1 ? 1 : 0); return ${FAR}; }`, ends: true };
     }
     case 0x63: {
       const imm = ((insn >> 31) << 12) | (((insn >>> 25) & 0x3f) << 5) | (((insn >>> 8) & 0xf) << 1) | (((insn >>> 7) & 1) << 11);
@@ -110,7 +116,7 @@ function gen(insn: number, d: number, ilen: number, count: number): Gen | null {
         case 7: cond = `(${ah} >>> 0) > (${bh} >>> 0) || (${ah} === ${bh} && (${al} >>> 0) >= (${bl} >>> 0))`; break;
         default: return null;
       }
-      return { code: `return (${cond}) ? pc0 + ${d + imm} : pc0 + ${next};`, ends: true };
+      return { code: `return (${cond}) ? ${d + imm} : ${next};`, ends: true };
     }
     case 0x03: {
       const imm = insn >> 20;
@@ -138,7 +144,7 @@ function gen(insn: number, d: number, ilen: number, count: number): Gen | null {
         default: return null;
       }
       // a device register was written: leave the block so a raised interrupt is taken now
-      return { code: `h.pc = pc0 + ${d}; { ${addrCode(rs1, imm)} ${store} } if (h.deviceWritten) { h.blockDone = ${count}; return pc0 + ${next}; }`, ends: false };
+      return { code: `h.pc = pc0 + ${d}; { ${addrCode(rs1, imm)} ${store} } if (h.deviceWritten) { h.blockDone = ${count}; return ${next}; }`, ends: false };
     }
     case 0x13: {
       const imm = insn >> 20;
