@@ -70,3 +70,23 @@ int fdt_scan(const void *fdt, struct machine_info *mi) {
     }
   return 0;
 }
+
+static void put_be32(u8 *p, u32 v) { p[0] = v >> 24; p[1] = v >> 16; p[2] = v >> 8; p[3] = v; }
+static void put_be64(u8 *p, u64 v) { put_be32(p, v >> 32); put_be32(p + 4, (u32)v); }
+
+/* Adds a /memreserve/ entry in front of the reservation block so the payload leaves the
+   firmware's memory alone. The blob grows by 16 bytes in place: the loader puts it at a 2 MiB
+   boundary below the end of RAM with room after it, and the payload reads it from there. */
+int fdt_reserve(void *fdt, u64 base, u64 size, u64 limit) {
+  u8 *b = fdt;
+  if (!fdt || be32(b) != 0xd00dfeed) return -1;
+  u32 total = be32(b + 4), off_struct = be32(b + 8), off_strings = be32(b + 12), off_rsv = be32(b + 16);
+  if ((u64)b + total + 16 > limit || off_struct < off_rsv || off_strings < off_rsv) return -1;
+  for (u32 i = total; i-- > off_rsv;) b[i + 16] = b[i];
+  put_be64(b + off_rsv, base);
+  put_be64(b + off_rsv + 8, size);
+  put_be32(b + 4, total + 16);
+  put_be32(b + 8, off_struct + 16);
+  put_be32(b + 12, off_strings + 16);
+  return 0;
+}

@@ -65,6 +65,11 @@ struct machine_info {
   struct virtio_slot virtio[32];
 };
 int fdt_scan(const void *fdt, struct machine_info *mi);
+int fdt_reserve(void *fdt, u64 base, u64 size, u64 limit);
+
+/* The firmware's own memory, kept from the payload (link.ld keeps everything inside it). */
+#define FW_BASE 0x80000000UL
+#define FW_SIZE 0x200000UL
 
 /* sbi.c */
 struct regs { u64 x[32]; };

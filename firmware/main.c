@@ -55,14 +55,16 @@ static void banner(void) {
   list_devices();
 }
 
-void boot_main(u64 hartid, const void *dtb, const struct fw_dynamic_info *info) {
+void boot_main(u64 hartid, void *dtb, const struct fw_dynamic_info *info) {
   if (fdt_scan(dtb, &mi) == 0) uart_init(mi.uart_base);
   if (mi.harts == 0) mi.harts = 1;
   nharts = mi.harts > MAX_HARTS ? MAX_HARTS : mi.harts;
   sbi_set_boot_hart(hartid);
   hart_init(hartid);
-  if (info && info->magic == FW_DYNAMIC_MAGIC && info->next_addr)
+  if (info && info->magic == FW_DYNAMIC_MAGIC && info->next_addr) {
+    fdt_reserve((void *)dtb, FW_BASE, FW_SIZE, mi.mem_base + mi.mem_size);
     enter_smode(info->next_addr, hartid, (u64)dtb);
+  }
   banner();
   prompt_main(&mi);
 }

@@ -37,14 +37,17 @@ static volatile u32 hsm_state[MAX_HARTS];
 static u64 hsm_addr[MAX_HARTS], hsm_opaque[MAX_HARTS];
 
 /* What every hart does before running S-mode code: OpenSBI's split of interrupts and exceptions,
-   PMP open to S and U, counters readable, no stale timer interrupt. */
+   PMP open to S and U outside the firmware, counters readable, no stale timer interrupt. */
 void hart_init(u64 hartid) {
   csr_write(mideleg, MIP_SSIP | MIP_STIP | MIP_SEIP);
   /* misaligned fetch, breakpoint, ecall from U, the three page faults */
   csr_write(medeleg, (1UL << 0) | (1UL << 3) | (1UL << 8) | (1UL << 12) | (1UL << 13) | (1UL << 15));
   csr_write(mcounteren, 7);
-  csr_write(pmpaddr0, ~0UL >> 10);
-  csr_write(pmpcfg0, 0x1f); /* NAPOT over all of memory, RWX */
+  /* Entry 0 keeps S and U out of the firmware's 2 MiB (M-mode ignores unlocked entries); entry 1
+     opens everything else. NAPOT encodes base | (size / 8 - 1) in units of 4 bytes. */
+  csr_write(pmpaddr0, (FW_BASE >> 2) | ((FW_SIZE >> 3) - 1));
+  csr_write(pmpaddr1, ~0UL >> 10);
+  csr_write(pmpcfg0, 0x18 | (0x1fUL << 8));
   mmio_w64(CLINT_MTIMECMP(hartid), ~0UL);
   csr_clear(mip, MIP_STIP | MIP_SSIP);
   csr_write(mie, MIP_MSIP);
