@@ -5,6 +5,7 @@
 import { QmpError } from '../../shared/errors.ts';
 import type { Bus, Device, DeviceBehaviour } from '../qom/device.ts';
 import type { TypeInfo } from '../qom/types.ts';
+import { claimDriveProperty, releaseDriveProperty } from './drive-property.ts';
 import { SCSI_MAX_LUN, SCSI_MAX_TARGET } from './virtio-scsi.ts';
 
 const scsiCommonProps: TypeInfo['properties'] = [
@@ -66,14 +67,9 @@ export const scsiHdBehaviour: DeviceBehaviour = {
   addressKey: scsiAddressKey,
   realize(dev, services) {
     checkRange(dev);
-    const drive = dev.get('drive') as string | undefined;
-    if (drive === undefined) throw new QmpError('drive property not set');
-    services.claimDrive(dev, drive);
+    claimDriveProperty(dev, services, true);
   },
-  unrealize(dev, services) {
-    const drive = dev.get('drive') as string | undefined;
-    if (drive !== undefined) services.releaseDrive(dev, drive);
-  },
+  unrealize: releaseDriveProperty,
 };
 
 export const scsiCdBehaviour: DeviceBehaviour = {
@@ -82,15 +78,7 @@ export const scsiCdBehaviour: DeviceBehaviour = {
   realize(dev, services) {
     checkRange(dev);
     dev.state.locked = false;
-    const drive = dev.get('drive') as string | undefined;
-    if (drive !== undefined) services.claimDrive(dev, drive);
+    claimDriveProperty(dev, services, false);
   },
-  unrealize(dev, services) {
-    const drive = dev.get('drive') as string | undefined;
-    if (drive !== undefined) services.releaseDrive(dev, drive);
-  },
+  unrealize: releaseDriveProperty,
 };
-
-export function isRemovable(dev: Device): boolean {
-  return dev.type.name === 'scsi-cd';
-}

@@ -1,9 +1,9 @@
 // virtio-blk-device: a disk on a virtio-mmio transport. Configuration side; the guest-facing queue
 // handling lives with the virtio transport.
 
-import { QmpError } from '../../shared/errors.ts';
 import type { DeviceBehaviour } from '../qom/device.ts';
 import type { TypeInfo } from '../qom/types.ts';
+import { claimDriveProperty, releaseDriveProperty } from './drive-property.ts';
 
 export const virtioBlkType: TypeInfo = {
   name: 'virtio-blk-device',
@@ -25,13 +25,6 @@ export const virtioBlkType: TypeInfo = {
 };
 
 export const virtioBlkBehaviour: DeviceBehaviour = {
-  realize(dev, services) {
-    const drive = dev.get('drive') as string | undefined;
-    if (drive === undefined) throw new QmpError('drive property not set');
-    services.claimDrive(dev, drive);
-  },
-  unrealize(dev, services) {
-    const drive = dev.get('drive') as string | undefined;
-    if (drive !== undefined) services.releaseDrive(dev, drive);
-  },
+  realize: (dev, services) => claimDriveProperty(dev, services, true),
+  unrealize: releaseDriveProperty,
 };
