@@ -24,12 +24,15 @@ export class Clint implements MmioDevice {
   private readonly cmpLo: Uint32Array;
   private readonly cmpHi: Uint32Array;
   private offset = 0; // mtime = clock ticks + offset (mtime is writable)
+  /** MTIP level last driven to each hart. */
+  private readonly mtip: Uint8Array;
 
   constructor(private readonly harts: ClintHart[], readonly clock: VirtualClock = new VirtualClock()) {
     const n = harts.length;
     this.msip = new Uint8Array(n);
     this.cmpLo = new Uint32Array(n);
     this.cmpHi = new Uint32Array(n);
+    this.mtip = new Uint8Array(n);
   }
 
   reset(): void {
@@ -49,8 +52,13 @@ export class Clint implements MmioDevice {
   update(): void {
     const now = this.mtime();
     for (let h = 0; h < this.harts.length; h++) {
-      this.harts[h].setIrq(7, now >= this.cmp(h));
+      this.setMtip(h, now >= this.cmp(h));
     }
+  }
+
+  private setMtip(h: number, level: boolean): void {
+    this.mtip[h] = level ? 1 : 0;
+    this.harts[h].setIrq(7, level);
   }
 
   /** Milliseconds until the earliest future mtimecmp deadline, or Infinity. */
@@ -59,9 +67,11 @@ export class Clint implements MmioDevice {
     let best = Infinity;
     for (let h = 0; h < this.harts.length; h++) {
       const d = this.cmp(h) - now;
-      // a passed deadline already holds MTIP high; if that did not wake the hart, only
-      // something else (a CSR write, another interrupt) can, so it is not a wake-up time
-      if (d > 0 && d < best) best = d;
+      // A passed deadline whose MTIP is already high is not a wake-up time (if that did not
+      // wake the hart, only something else can). One that passed since the last update() is:
+      // the caller must run update() now, or it would sleep past the interrupt.
+      if (d <= 0) { if (!this.mtip[h]) return 0; continue; }
+      if (d < best) best = d;
     }
     return best === Infinity ? Infinity : best / (TIMEBASE_HZ / 1000);
   }
@@ -104,6 +114,6 @@ export class Clint implements MmioDevice {
     const h = (offset - 0x4000) >> 3;
     if (h >= n) return;
     if (offset & 4) this.cmpHi[h] = value; else this.cmpLo[h] = value;
-    this.harts[h].setIrq(7, this.mtime() >= this.cmp(h));
+    this.setMtip(h, this.mtime() >= this.cmp(h));
   }
 }
