@@ -62,6 +62,26 @@ t.test('hot-plug and hot-unplug of scsi-hd, media changes of scsi-cd', async (t)
   t.equal(drv.ram.u8(DATA), 0, 'a disk answers at target 1');
   t.equal(scsi(1, [0x28, 0, 0, 0, 0, 0, 0, 0, 1, 0], 512).status, 0, 'READ(10) of the hot-plugged disk');
   t.equal(drv.ram.u8(DATA), 0x11);
+  // WRITE(10) of one block: data-out follows the request header.
+  {
+    const q = drv.queues[2];
+    const b = drv.ram.bytes(REQ, 51);
+    b.fill(0); b[0] = 1; b[1] = 1; b[2] = 0x40; b.set([0x2a, 0, 0, 0, 0, 2, 0, 0, 1, 0], 19);
+    drv.ram.bytes(DATA + 0x2000, 512).fill(0x77);
+    drv.submit(q, [{ addr: REQ, len: 51 }, { addr: DATA + 0x2000, len: 512 }, { addr: RESP, len: 108, write: true }]);
+    drv.used(q);
+    t.equal(drv.ram.u8(RESP + 10), 0, 'WRITE(10)');
+  }
+  t.equal(scsi(1, [0x35, 0, 0, 0, 0, 0, 0, 0, 0, 0]).status, 0, 'SYNCHRONIZE CACHE');
+  t.equal(scsi(1, [0x88, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0], 512).status, 0, 'READ(16) reads it back');
+  t.equal(drv.ram.u8(DATA + 511), 0x77);
+  t.equal(scsi(1, [0x9e, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 32, 0, 0], 32).status, 0, 'READ CAPACITY(16)');
+  t.equal(drv.ram.u32(DATA + 4), 0xff070000, 'last LBA 2047 (big-endian)');
+  t.equal(scsi(1, [0x1a, 0, 0x3f, 0, 96, 0]).status, 0, 'MODE SENSE(6), all pages');
+  t.equal(drv.ram.u8(DATA + 3), 8, 'with a block descriptor');
+  t.equal(drv.ram.u8(DATA + 4 + 8), 0x01, 'first page: error recovery');
+  const bad = scsi(1, [0xff, 0, 0, 0, 0, 0]);
+  t.same([bad.status, ...bad.sense], [2, 5, 0x20, 0], 'unknown opcode: ILLEGAL REQUEST, invalid command operation code');
   await run('device_del', { id: 'hd' });
   t.same(event(), [{ event: 1, target: 1, reason: 2 }], 'hot-unplug: transport reset event, reason removed');
   t.equal(scsi(1, [0x00, 0, 0, 0, 0, 0]).response, 3, 'gone');
