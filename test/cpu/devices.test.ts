@@ -142,6 +142,10 @@ t.test('address space: RAM, MMIO dispatch, faults, overlap', async (t) => {
   t.same(seen, ['r4/1', 'w5/2=65535'], 'offsets and sizes reach the device, values masked');
   t.throws(() => as.read(0x20000000, 4), BusError, 'unmapped read faults');
   t.throws(() => as.map(0x10000080, 0x100, { read: () => 0, write: () => {} }, 'x'), /overlaps/, 'overlap refused');
+  t.ok(as.unmap(0x10000000), 'unmap returns the device');
+  t.throws(() => as.read(0x10000004, 1), BusError, 'gone after unmap');
+  as.map(0x10000000, 0x100, { read: () => 7, write: () => {} }, 'replacement');
+  t.equal(as.read(0x10000000, 4), 7, 'a replacement can be mapped');
 });
 
 t.test('image placement follows QEMU 7.2', async (t) => {

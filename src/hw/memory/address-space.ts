@@ -22,7 +22,8 @@
  * - A device that writes guest RAM itself (DMA) uses `writeRam(pa, bytes)`, or calls
  *   `codeWrite(offset, len)` after writing `ram` directly, so no stale compiled code runs.
  *
- * Attach with `as.map(base, size, device, name)`.
+ * Attach with `as.map(base, size, device, name)`; `as.unmap(base)` removes a region (the virt
+ * board maps empty virtio-mmio transports that a real transport replaces this way).
  */
 
 export interface MmioDevice {
@@ -101,6 +102,15 @@ export class AddressSpace {
     if (base < RAM_BASE + this.ramSize && RAM_BASE < base + size) throw new Error(`MMIO region ${name} overlaps RAM`);
     this.regions.push({ base, size, device, name });
     this.regions.sort((a, b) => a.base - b.base);
+  }
+
+  /** Remove the region mapped at `base` (e.g. to replace a placeholder); returns its device. */
+  unmap(base: number): MmioDevice | null {
+    const i = this.regions.findIndex((r) => r.base === base);
+    if (i < 0) return null;
+    const [r] = this.regions.splice(i, 1);
+    this.last = null;
+    return r.device;
   }
 
   findRegion(pa: number): MmioRegion | null {
