@@ -59,9 +59,9 @@ export class ScsiCd extends ScsiDisk {
     }
   }
 
+  /** Someone asked to open a locked tray: the guest learns it by polling GET EVENT STATUS NOTIFICATION. */
   ejectRequest(): void {
     this.mediaEvent = MEDIA_EVENT.ejectRequest;
-    this.onChange?.(SENSE.MEDIUM_CHANGED);
   }
 
   private attention(s: Sense): void {
