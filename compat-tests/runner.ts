@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { QmpClient } from '../src/qmp/client.ts';
 import { parseFdt } from '../src/hw/fdt/reader.ts';
-import type { FdtNode } from '../src/hw/fdt/writer.ts';
+import { type FdtNode, FdtTree, serializeFdt } from '../src/hw/fdt/writer.ts';
 import { runCreate } from '../src/img/create.ts';
 
 export const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -39,6 +39,8 @@ export type FileSpec =
    */
   | { program: true | 'hello' }
   | { bytes: number }
+  /** A small device tree of the user's own (for -dtb): a root with a model. */
+  | { dtb: string }
   | { text: string | string[] };
 
 /** A QMP step: [command] or [command, arguments]. */
@@ -300,12 +302,20 @@ const HELLO = new Uint8Array([
   ...Buffer.from(`${HELLO_OUTPUT}\0`, 'latin1'),
 ]);
 
+function ownDtb(model: string): Uint8Array {
+  const tree = new FdtTree();
+  tree.root.props.push({ name: 'model', value: { type: 'string', value: model } });
+  tree.root.addChild('chosen');
+  return serializeFdt(tree);
+}
+
 function makeFiles(dir: string, files: Record<string, FileSpec> | undefined): void {
   for (const [name, spec] of Object.entries(files ?? {})) {
     const path = join(dir, name);
     if ('raw' in spec) runCreate({ filename: path, format: 'raw', size: spec.raw });
     else if ('qcow2' in spec) runCreate({ filename: path, format: 'qcow2', size: spec.qcow2 });
     else if ('program' in spec) writeFileSync(path, spec.program === 'hello' ? HELLO : PARK);
+    else if ('dtb' in spec) writeFileSync(path, ownDtb(spec.dtb));
     else if ('bytes' in spec) writeFileSync(path, new Uint8Array(spec.bytes).map((_, i) => (i * 7 + 3) & 0xff));
     else writeFileSync(path, Array.isArray(spec.text) ? `${spec.text.join('\n')}\n` : spec.text);
   }
