@@ -5,8 +5,9 @@
 import t from 'tap';
 import { formatTable, killAll, loadCases, runCases } from '../../compat-tests/runner.ts';
 
-// The corpus spawns five processes per case: about 2 s of CPU each, so ~90 s on an idle 2-core
-// machine, but many times that when other work shares it. Every wait inside the runner has its own
+// The corpus spawns five processes per case, about 1.4 s of CPU in all: ~60 s on an idle 2-core
+// machine (113 s measured with a load average of 10 from other work), many times that on a busier
+// one. Every wait inside the runner has its own
 // limit (20 s), so a stuck process fails its case rather than the whole file.
 t.setTimeout(1_500_000);
 t.teardown(killAll);
