@@ -8,6 +8,7 @@ import { closeSync, writeFileSync, writeSync } from 'node:fs';
 import { EMU_VERSION, QEMU_COMPAT_VERSION } from '../shared/version.ts';
 import { QmpError } from '../shared/errors.ts';
 import { createCore } from '../qmp/core.ts';
+import { drainStdio } from '../shared/drain.ts';
 import { documentCommands } from '../hw/machine/document.ts';
 import { GuestMachine } from '../hw/machine/guest.ts';
 import { attachQmpMonitor } from '../qmp/chardev-monitor.ts';
@@ -147,6 +148,7 @@ async function main(argv: string[]): Promise<void> {
     vm.guest?.dispose();
     await vm.closeChardevs();
     vm.blocks.closeAll();
+    await drainStdio();
     process.exit(code);
   };
   vm.host.quit = () => setImmediate(() => void exit(0));

@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { CommanderError } from 'commander';
 import { createCore } from '../qmp/core.ts';
+import { drainStdio } from '../shared/drain.ts';
 import { installHmp } from '../qmp/hmp/index.ts';
 import { GuestMachine } from '../hw/machine/guest.ts';
 import { configCommands, expandConfigFile, loadConfig } from './config/index.ts';
@@ -109,6 +110,7 @@ async function main(argv: string[]): Promise<void> {
     await vm.closeChardevs();
     vm.blocks.closeAll();
     lock?.release();
+    await drainStdio();
     process.exit(code);
   };
   // quit replies before the process ends: the reply is queued on the socket in this turn.

@@ -233,7 +233,9 @@ export abstract class Chardev {
   write(data: Uint8Array | string): void {
     // Not isOpen: a frontend answers 'opened' (a QMP greeting) while a socket's open() is finishing.
     if (this.closing) return;
-    const bytes = toBytes(data);
+    // A copy: backends queue what they cannot write at once (a pipe whose reader is slow, a socket),
+    // and frontends reuse their buffers (the UART passes its one-byte transmit buffer).
+    const bytes = typeof data === 'string' ? toBytes(data) : data.slice();
     if (bytes.length === 0) return;
     this.writeBytes(bytes);
     if (this.logFd !== undefined) {

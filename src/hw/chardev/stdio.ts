@@ -4,7 +4,6 @@
 // byte; with signal=on (the default) it ends emu as it ends QEMU, with signal=off it goes to the
 // guest. Off a terminal nothing about the streams is changed.
 
-import * as fs from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { QmpError } from '../../shared/errors.ts';
 import { Chardev, type ChardevStdioOptions } from './chardev.ts';
@@ -105,17 +104,10 @@ export class StdioChardev extends Chardev {
   protected writeBytes(data: Uint8Array): void {
     const out = this.output;
     if (!out) return;
-    let off = 0;
-    if (out === process.stdout && process.stdout.writableLength === 0) {
-      // Synchronous, so output written just before exit (QEMU: Terminated) is never lost.
-      try {
-        while (off < data.length) off += fs.writeSync(1, data, off);
-        return;
-      } catch {
-        // EAGAIN on a non-blocking pipe: the stream queues the rest.
-      }
-    }
-    if (out.writable) out.write(data.subarray(off));
+    // The stream, always: Node writes stdout synchronously on Linux for files, pipes and terminals, so
+    // nothing written before exit is lost, and mixing in fs.writeSync on a non-blocking pipe stalled
+    // a guest's output (EAGAIN half-way through a write, then the rest queued behind later bytes).
+    if (out.writable) out.write(data);
   }
 
   private restoreTerminal(): void {

@@ -128,7 +128,8 @@ export class Hart {
   constructor(bus: AddressSpace, hartId = 0, opts: { jit?: boolean } = {}) {
     initRvcTable();
     this.bus = bus;
-    this.jit = opts.jit === false ? null : BlockCache.for(bus);
+    // EMU_JIT=off runs the interpreter alone (to tell a compiler bug from a guest bug).
+    this.jit = opts.jit === false || process.env.EMU_JIT === 'off' ? null : BlockCache.for(bus);
     this.hartId = hartId;
     this.ram8 = bus.ram;
     this.ram16 = bus.ram16;
