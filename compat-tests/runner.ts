@@ -8,7 +8,7 @@
 // Case files and the format are described in compat-tests/README.md.
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -571,9 +571,19 @@ export async function runCase(c: CompatCase, ctx: Ctx): Promise<CaseResult> {
 /** Runs cases with limited concurrency; results in case order. */
 export async function runCases(cases: CompatCase[], opts: RunOptions = {}): Promise<CaseResult[]> {
   const jobs = opts.jobs ?? (Number(process.env.COMPAT_JOBS) || 4);
+  // A private copy of the built binaries, so that a rebuild of dist/ during a long run (another
+  // checkout's `npm test` in the same tree) cannot hand some variants a half-written bundle. It sits
+  // in dist/ so that the bundles' package imports resolve as the originals' do.
+  const snapshot = join(ROOT, 'dist', `compat-${process.pid}-${Date.now()}`);
+  mkdirSync(snapshot, { recursive: true });
+  const copy = (name: string) => {
+    const to = join(snapshot, name);
+    copyFileSync(join(ROOT, 'dist', name), to);
+    return to;
+  };
   const ctx: Ctx = {
-    emu: opts.emu ?? join(ROOT, 'dist/emu.js'),
-    emuLegacy: opts.emuLegacy ?? join(ROOT, 'dist/emu-legacy.js'),
+    emu: opts.emu ?? copy('emu.js'),
+    emuLegacy: opts.emuLegacy ?? copy('emu-legacy.js'),
     timeoutMs: opts.timeoutMs ?? 20_000,
     sem: new Semaphore(jobs),
   };
@@ -592,6 +602,7 @@ export async function runCases(cases: CompatCase[], opts: RunOptions = {}): Prom
     await Promise.all(Array.from({ length: Math.max(1, Math.ceil(jobs / 2)) }, worker));
   } finally {
     killAll();
+    rmSync(snapshot, { recursive: true, force: true });
   }
   return results;
 }
