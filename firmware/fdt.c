@@ -63,11 +63,8 @@ int fdt_scan(const void *fdt, struct machine_info *mi) {
       break; /* END, or something this reader does not understand */
     }
   }
-  /* The transports in address order, which is their index order, however the tree lists them. */
-  for (u32 i = 1; i < mi->nvirtio; i++)
-    for (u32 j = i; j > 0 && mi->virtio[j - 1].base > mi->virtio[j].base; j--) {
-      struct virtio_slot t = mi->virtio[j]; mi->virtio[j] = mi->virtio[j - 1]; mi->virtio[j - 1] = t;
-    }
+  /* The transports in device-tree order, highest address first as virt lists them: the order in
+     which a kernel probes them, and the first -drive's disk comes first (disk0). */
   return 0;
 }
 

@@ -71,6 +71,11 @@ int fdt_reserve(void *fdt, u64 base, u64 size, u64 limit);
 #define FW_BASE 0x80000000UL
 #define FW_SIZE 0x200000UL
 
+/* virtio.c */
+u32 virtio_id(u64 base);
+u64 virtio_blk_sectors(u64 base);
+int virtio_blk_read(u64 base, u64 lba, void *buf, u32 count);
+
 /* sbi.c */
 struct regs { u64 x[32]; };
 extern u32 nharts;

@@ -33,16 +33,31 @@ static void print_size(u64 bytes) {
   else printf_("%lu KiB", bytes >> 10);
 }
 
+/* Disks by the name the prompt uses: diskN, in transport address order. */
+static int disk_base(int n, u64 *base) {
+  for (u32 i = 0; i < mi.nvirtio; i++) {
+    if (virtio_id(mi.virtio[i].base) != 2) continue;
+    if (n-- == 0) { *base = mi.virtio[i].base; return 0; }
+  }
+  return -1;
+}
+
 static void list_devices(void) {
   printf_("  serial   %s at 0x%lx\n", mi.uart_compat[0] ? mi.uart_compat : "uart", mi.uart_base);
+  int disks = 0;
   for (u32 i = 0; i < mi.nvirtio; i++) {
     u64 b = mi.virtio[i].base;
     if (mmio_r32(b) != 0x74726976) continue; /* "virt" */
     u32 id = mmio_r32(b + 8);
     if (id == 0) continue;
     const char *name = virtio_name(id);
-    if (name) printf_("  virtio   %s at 0x%lx\n", name, b);
-    else printf_("  virtio   device %u at 0x%lx\n", id, b);
+    if (name) printf_("  virtio   %s at 0x%lx", name, b);
+    else printf_("  virtio   device %u at 0x%lx", id, b);
+    if (id == 2 && virtio_id(b) == 2) {
+      printf_(": disk%d, ", disks++);
+      print_size(virtio_blk_sectors(b) * 512);
+    }
+    puts_("\n");
   }
 }
 
@@ -77,12 +92,59 @@ static void help(void) {
   puts_("Commands:\n"
         "  help                 this list\n"
         "  devices              the machine's devices\n"
-        "  read <dev> <lba> [n] hex dump of disk sectors (not available yet)\n"
+        "  read <disk> <lba> [n] hex dump of n (1-8) sectors of a virtio-blk disk\n"
         "  eject <cd>           open a CD drive's tray (not available yet)\n"
         "  load <cd>            close a CD drive's tray (not available yet)\n"
         "  boot <dev>           boot from a disk (not available yet)\n"
         "  reset                reset the machine\n"
         "  poweroff             power the machine off\n");
+}
+
+/* Decimal, or hex with 0x; the rest of the word must be digits. */
+static int parse_num(char **p, u64 *v) {
+  while (**p == ' ') (*p)++;
+  char *s = *p;
+  u64 base = 10, r = 0;
+  if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) { base = 16; s += 2; }
+  char *start = s;
+  for (;; s++) {
+    int d;
+    if (*s >= '0' && *s <= '9') d = *s - '0';
+    else if (base == 16 && *s >= 'a' && *s <= 'f') d = *s - 'a' + 10;
+    else if (base == 16 && *s >= 'A' && *s <= 'F') d = *s - 'A' + 10;
+    else break;
+    r = r * base + (u64)d;
+  }
+  if (s == start || (*s && *s != ' ')) return -1;
+  *p = s;
+  *v = r;
+  return 0;
+}
+
+static u8 sectors[8 * 512] __attribute__((aligned(16)));
+
+static void read_cmd(char *args) {
+  while (*args == ' ') args++;
+  u64 n, lba, count = 1, base;
+  if (!strneq(args, "disk", 4)) goto usage;
+  args += 4;
+  if (parse_num(&args, &n) || parse_num(&args, &lba)) goto usage;
+  while (*args == ' ') args++;
+  if (*args && parse_num(&args, &count)) goto usage;
+  if (count < 1 || count > 8) { puts_("read: count is 1 to 8 sectors\n"); return; }
+  if (disk_base((int)n, &base)) { printf_("read: no disk%lu\n", n); return; }
+  if (lba + count > virtio_blk_sectors(base)) { puts_("read: beyond the end of the disk\n"); return; }
+  if (virtio_blk_read(base, lba, sectors, (u32)count)) { puts_("read: the disk reported an error\n"); return; }
+  for (u64 o = 0; o < count * 512; o += 16) {
+    printf_("%08lx: ", lba * 512 + o);
+    for (int i = 0; i < 16; i++) printf_("%02x ", sectors[o + i]);
+    putchar_(' ');
+    for (int i = 0; i < 16; i++) { u8 c = sectors[o + i]; putchar_(c >= 32 && c < 127 ? c : '.'); }
+    puts_("\n");
+  }
+  return;
+usage:
+  puts_("usage: read disk<N> <lba> [count]\n");
 }
 
 static void run(char *line) {
@@ -95,7 +157,8 @@ static void run(char *line) {
   else if (n == 7 && strneq(line, "devices", 7)) list_devices();
   else if (n == 5 && strneq(line, "reset", 5)) system_reset(1);
   else if (n == 8 && strneq(line, "poweroff", 8)) system_reset(0);
-  else if ((n == 4 && (strneq(line, "read", 4) || strneq(line, "load", 4) || strneq(line, "boot", 4))) ||
+  else if (n == 4 && strneq(line, "read", 4)) read_cmd(arg);
+  else if ((n == 4 && (strneq(line, "load", 4) || strneq(line, "boot", 4))) ||
            (n == 5 && strneq(line, "eject", 5)))
     puts_(NEED_VIRTIO);
   else {

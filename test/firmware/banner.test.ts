@@ -1,6 +1,6 @@
 // emu's embedded firmware through the real binaries, with no -bios: the banner reports the machine
 // the device tree describes, the prompt answers, `poweroff` ends emu with SHUTDOWN and `reset` comes
-// back to the banner with RESET.
+// back to the banner with RESET; `read` dumps a virtio-blk disk's sectors.
 import t from 'tap';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,7 +17,7 @@ t.test('emu: banner, prompt, help, poweroff', async (t) => {
   t.notMatch(out(), /virtio /, 'a machine without virtio devices lists none');
   e.proc.stdin!.write('help\r');
   await waitFor(() => /poweroff +power the machine off[\s\S]*emu> $/.test(out()), 'the help text', 20_000);
-  t.match(out(), /read <dev> <lba> \[n\]/);
+  t.match(out(), /read <disk> <lba> \[n\]/);
   e.proc.stdin!.write('frobnicate\r');
   await waitFor(() => out().includes("unknown command 'frobnicate'"), 'the unknown-command answer', 20_000);
   const shutdown = e.client.waitEvent('SHUTDOWN', { timeoutMs: 20_000 });
@@ -44,7 +44,10 @@ t.test('emu-legacy: the banner lists the virtio transports with a device', async
   const dir = tempDir();
   const disk = join(dir, 'disk.img');
   const cd = join(dir, 'cd.iso');
-  writeFileSync(disk, Buffer.alloc(1024 * 1024));
+  const bytes = Buffer.alloc(1024 * 1024);
+  bytes.write('emu sector one!!', 512);
+  bytes.writeUInt32BE(0xdeadbeef, 1024 + 16);
+  writeFileSync(disk, bytes);
   writeFileSync(cd, Buffer.alloc(1024 * 1024));
   const p = spawnBinary(t, EMU_LEGACY, ['-nographic', '-m', '512M', '-smp', '3',
     '-drive', `file=${disk},if=virtio,format=raw`,
@@ -53,10 +56,17 @@ t.test('emu-legacy: the banner lists the virtio transports with a device', async
   t.match(p.stdout(), /3 harts, 512 MiB RAM/);
   const lines = p.stdout().split(/\r?\n/).filter((l) => /^ +virtio /.test(l));
   t.equal(lines.length, 2, 'one line per transport with a device');
-  t.ok(lines.some((l) => /virtio-blk at 0x1000[0-8]000/.test(l)), 'the disk');
+  t.ok(lines.some((l) => /virtio-blk at 0x1000[0-8]000: disk0, 1 MiB/.test(l)), 'the disk with its size');
   t.ok(lines.some((l) => /virtio-scsi at 0x1000[0-8]000/.test(l)), 'the SCSI adapter');
   p.proc.stdin!.write('devices\r');
   await waitFor(() => p.stdout().split('virtio-blk').length === 3, 'devices', 20_000);
+  p.proc.stdin!.write('read disk0 1 2\r');
+  await waitFor(() => /000005f0: [^\n]*\n/.test(p.stdout()), 'the hex dump', 20_000);
+  t.match(p.stdout(), /00000410: de ad be ef/);
+  t.match(p.stdout(), /00000200: 65 6d 75 20 73 65 63 74 6f 72 20 6f 6e 65 21 21  emu sector one!!/, 'read shows the disk\'s bytes');
+  t.equal(p.stdout().split(/\r?\n/).filter((l) => /^[0-9a-f]{8}: /.test(l)).length, 64, 'two sectors, 16 bytes a line');
+  p.proc.stdin!.write('read disk0 2048\r');
+  await waitFor(() => p.stdout().includes('beyond the end of the disk'), 'the range check', 20_000);
   p.proc.stdin!.write('poweroff\r');
   const exit = await Promise.race([p.exited, new Promise<null>((r) => setTimeout(() => r(null), 20_000))]);
   t.equal(exit?.code, 0, 'poweroff ends emu-legacy');
