@@ -8,7 +8,6 @@ import { createCore } from '../qmp/core.ts';
 import { drainStdio } from '../shared/drain.ts';
 import { installHmp } from '../qmp/hmp/index.ts';
 import { GuestMachine } from '../hw/machine/guest.ts';
-import { configCommands, expandConfigFile, loadConfig } from './config/index.ts';
 import { schema } from '../qmp/schema/index.ts';
 import { parseEmuArgs, buildProgram } from './cli.ts';
 import { expandItems, FeedError, jsonArguments, runFeed } from './feed.ts';
@@ -38,7 +37,9 @@ async function main(argv: string[]): Promise<void> {
   }
   let commands: FeedCommand[];
   try {
-    commands = expandItems(opts.items, (path, vars) => expandConfigFile(path, vars));
+    // The config layer (and its YAML parser, a quarter of start-up) loads only when a file is used.
+    const config = opts.items.some((i) => i.kind === 'config') ? await import('./config/index.ts') : undefined;
+    commands = expandItems(opts.items, config ? (path, vars) => config.expandConfigFile(path, vars) : undefined);
   } catch (e) {
     fail(e instanceof Error ? e.message : String(e));
   }
@@ -62,14 +63,15 @@ async function main(argv: string[]): Promise<void> {
       // --check reads the state file without taking it over.
       if (!opts.check) lock = StateLock.acquire(opts.stateFile);
       // The state file is a config file as emu writes it: loaded, validated, positions in errors.
-      const existing = existsSync(opts.stateFile) ? loadConfig(opts.stateFile) : undefined;
+      const config = existsSync(opts.stateFile) ? await import('./config/index.ts') : undefined;
+      const existing = config?.loadConfig(opts.stateFile);
       if (existing) generation = existing.generation ?? 0;
       if (existing && !opts.stateReset) {
         const hw = opts.items[0];
         if (hw) {
           throw new Error(`state file '${opts.stateFile}' exists and is the machine; argument ${hw.position} (${hw.text}) cannot change it — use --state-reset to start over`);
         }
-        commands = configCommands(existing).map((c): FeedCommand => ({
+        commands = config!.configCommands(existing).map((c): FeedCommand => ({
           execute: c.execute, arguments: c.arguments, mode: 'json',
           origin: c.source ? `${c.source.file}:${c.source.line}:${c.source.column}` : `state file ${opts.stateFile}`,
         }));
