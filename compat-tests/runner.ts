@@ -162,6 +162,15 @@ class Semaphore {
 /** Every process the runner started and has not seen exit; killed by PID when a run ends. */
 const live = new Set<ChildProcess>();
 
+/** Private copies of the binaries (see runCases), removed when the run or the process ends. */
+const snapshots = new Set<string>();
+
+// A test that times out ends its process without settling the run: its children must not outlive it.
+process.on('exit', () => {
+  killAll();
+  for (const s of snapshots) rmSync(s, { recursive: true, force: true });
+});
+
 export function killAll(): void {
   for (const p of live) if (p.pid !== undefined && p.exitCode === null && p.signalCode === null) process.kill(p.pid, 'SIGKILL');
   live.clear();
@@ -576,6 +585,7 @@ export async function runCases(cases: CompatCase[], opts: RunOptions = {}): Prom
   // in dist/ so that the bundles' package imports resolve as the originals' do.
   const snapshot = join(ROOT, 'dist', `compat-${process.pid}-${Date.now()}`);
   mkdirSync(snapshot, { recursive: true });
+  snapshots.add(snapshot);
   const copy = (name: string) => {
     const to = join(snapshot, name);
     copyFileSync(join(ROOT, 'dist', name), to);
@@ -603,6 +613,7 @@ export async function runCases(cases: CompatCase[], opts: RunOptions = {}): Prom
   } finally {
     killAll();
     rmSync(snapshot, { recursive: true, force: true });
+    snapshots.delete(snapshot);
   }
   return results;
 }
