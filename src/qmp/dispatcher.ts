@@ -98,11 +98,19 @@ export class Dispatcher<Core extends PhaseHolder> implements QmpEngine {
    */
   submit(name: string, args?: Record<string, unknown>, opts: RunOptions = {}): Promise<unknown> {
     const executed = this.tail.then(() => this.run(name, args, opts));
-    this.tail = executed.then(() => undefined, () => undefined);
-    return executed.then(async (r) => {
+    const result = executed.then(async (r) => {
       await r.settled;
       return r.result;
     });
+    // The next command starts once the caller has seen this one's reply (the extra hop lets the
+    // caller's own reaction to `result` run first), so an event of the next command never overtakes
+    // this reply, as in QEMU. A reply waiting for durability does not hold the queue: changes that
+    // follow are written together with it.
+    this.tail = executed.then(
+      (r) => (r.waitsForCommit ? undefined : result.then(() => undefined, () => undefined).then(() => undefined)),
+      () => undefined,
+    );
+    return result;
   }
 
   /** Runs a command immediately (callers must already hold the queue, e.g. from inside a handler). */
@@ -112,7 +120,7 @@ export class Dispatcher<Core extends PhaseHolder> implements QmpEngine {
     return r.result;
   }
 
-  private async run(name: string, args: Record<string, unknown> | undefined, opts: RunOptions): Promise<{ result: unknown; settled: Promise<void> }> {
+  private async run(name: string, args: Record<string, unknown> | undefined, opts: RunOptions): Promise<{ result: unknown; settled: Promise<void>; waitsForCommit: boolean }> {
     const decl = this.registry.commands.get(name);
     if (!decl) throw new QmpError(`The command ${name} has not been found`, 'CommandNotFound');
     // QEMU checks the phase before the arguments; nothing changes until both checks pass.
@@ -128,13 +136,14 @@ export class Dispatcher<Core extends PhaseHolder> implements QmpEngine {
     } catch (e) {
       throw toQmpError(e);
     }
-    const settled = decl.changesConfig && this.commitHooks.length
+    const waitsForCommit = decl.changesConfig === true && this.commitHooks.length > 0;
+    const settled = waitsForCommit
       ? Promise.all(this.commitHooks.map((hook) => hook(decl, valid, ctx.source))).then(() => undefined, (e: unknown) => {
         throw toQmpError(e);
       })
       : Promise.resolve();
     settled.catch(() => undefined);
-    return { result: result === undefined ? {} : result, settled };
+    return { result: result === undefined ? {} : result, settled, waitsForCommit };
   }
 
   /** Validates arguments without running anything (used by --check and by front ends). */
