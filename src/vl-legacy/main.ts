@@ -73,7 +73,7 @@ function earlyExit(parsed: ParsedCommandLine, vmTypes: ReturnType<typeof createC
     return true;
   }
   if (x?.kind === 'machine-help') {
-    process.stdout.write('Supported machines are:\nvirt                 RISC-V VirtIO board (default)\nnone                 empty machine (not in emu)\n'.replace(/none.*\n/, ''));
+    process.stdout.write('Supported machines are:\nnone                 empty machine\nvirt                 RISC-V VirtIO board (default)\n');
     return true;
   }
   if (x?.kind === 'opts-help') {
