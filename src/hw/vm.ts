@@ -232,14 +232,10 @@ export class VirtualMachine implements DeviceServices {
       if (!ID_RE.test(id)) throw new QmpError(`Parameter 'id' expects an identifier`);
       if (this.findDeviceById(id)) throw new QmpError(`Duplicate device ID '${id}'`);
     }
-    const decls = this.types.properties(driver);
-    const dev = new Device(type, decls, behaviours[driver] ?? {});
+    const dev = new Device(type, this.types.properties(driver), behaviours[driver] ?? {});
     dev.id = id;
-    for (const [k, v] of Object.entries(rawProps)) {
-      const decl = decls.find((p) => p.name === k);
-      if (!decl) throw new QmpError(`Property '${driver}.${k}' not found`);
-      dev.props[k] = this.convertProperty(decl.type, decl.values, v, k, mode);
-    }
+    const { driver: _driver, ...props } = this.typedDeviceArgs({ driver, ...rawProps }, mode);
+    Object.assign(dev.props, props);
     const hot = this.phase === 'machine-ready';
     const bus = this.findBusFor(dev, type, busName);
     if (hot) {

@@ -9,33 +9,19 @@
  */
 
 import { FdtError, FdtNode, FdtTree, serializeFdt, type SerializeOptions } from './writer.ts';
+import { VIRT, VIRT_CPUS_MAX, VIRT_IRQ as MACHINE_IRQ, VIRT_PLIC_SOURCES } from '../machine/virt-memmap.ts';
 
-/** QEMU 7.2 riscv virt memory map, the regions that appear in emu's tree. */
-export const VIRT_MEMMAP = {
-  test: { base: 0x100000, size: 0x1000 },
-  rtc: { base: 0x101000, size: 0x1000 },
-  clint: { base: 0x2000000, size: 0x10000 },
-  // QEMU sizes the PLIC for its maximum of 512 harts (1024 contexts), whatever -smp says.
-  plic: { base: 0xc000000, size: 0x600000 },
-  uart0: { base: 0x10000000, size: 0x100 },
-  virtio: { base: 0x10001000, size: 0x1000 },
-  fwCfg: { base: 0x10100000, size: 0x18 },
-  dram: { base: 0x80000000 },
-} as const;
-
-/** PLIC interrupt sources, as in QEMU 7.2. */
-export const VIRT_IRQ = {
-  virtio0: 1,
-  uart0: 10,
-  rtc: 11,
-} as const;
+// The memory map and interrupt numbers are the machine's (src/hw/machine/virt-memmap.ts); the names
+// below are the ones this module's users know them by.
+export const VIRT_MEMMAP = VIRT;
+export const VIRT_IRQ = MACHINE_IRQ;
+export const VIRT_PLIC_NUM_SOURCES = VIRT_PLIC_SOURCES;
+export const VIRT_VIRTIO_COUNT = VIRT.virtio.count;
+export const VIRT_MAX_HARTS = VIRT_CPUS_MAX;
 
 /** QEMU 7.2 constants the tree carries. */
-export const VIRT_PLIC_NUM_SOURCES = 0x60;
 export const VIRT_UART_CLOCK_HZ = 3686400;
 export const VIRT_TIMEBASE_HZ = 10_000_000;
-export const VIRT_VIRTIO_COUNT = 8;
-export const VIRT_MAX_HARTS = 512;
 export const VIRT_STDOUT_PATH = `/soc/serial@${VIRT_MEMMAP.uart0.base.toString(16)}`;
 
 /** QEMU 7.2's `riscv,isa` for its default rv64 CPU; for comparison only, emu passes its own. */
