@@ -6,6 +6,7 @@ typedef unsigned long u64;
 typedef unsigned int u32;
 typedef unsigned char u8;
 typedef long i64;
+typedef unsigned short u16;
 
 #define MAX_HARTS 512
 
@@ -16,6 +17,7 @@ typedef long i64;
 #define PLIC_BASE 0xc000000UL
 #define TEST_BASE 0x100000UL
 #define UART_IRQ 10
+#define TIMEBASE_HZ 10000000UL /* virt's CLINT timer */
 
 #define MIP_SSIP (1UL << 1)
 #define MIP_MSIP (1UL << 3)
@@ -71,10 +73,49 @@ int fdt_reserve(void *fdt, u64 base, u64 size, u64 limit);
 #define FW_BASE 0x80000000UL
 #define FW_SIZE 0x200000UL
 
-/* virtio.c */
+/* virtio.c: the polled transport, and virtio-blk */
+struct vbuf { void *addr; u32 len; int in; /* in: the device writes it */ };
 u32 virtio_id(u64 base);
+u32 virtio_config32(u64 base, u32 offset);
+i64 virtio_request(u64 base, u32 queue, void (*configure)(u64 base), const struct vbuf *bufs, int n, u32 timeout_ms);
+void virtio_release(void);
+u64 time_now(void);
 u64 virtio_blk_sectors(u64 base);
 int virtio_blk_read(u64 base, u64 lba, void *buf, u32 count);
+
+/* scsi.c: SCSI commands through virtio-scsi */
+#define SCSI_TYPE_DISK 0
+#define SCSI_TYPE_CD 5
+struct scsi_unit { u64 base; u8 target; u16 lun; u8 type; };
+/* What TEST UNIT READY says about the medium. */
+enum medium { MEDIUM_READY, MEDIUM_ABSENT, MEDIUM_TRAY_OPEN, MEDIUM_ERROR };
+typedef void (*scsi_found)(const struct scsi_unit *u);
+void scsi_scan(u64 base, scsi_found found);
+enum medium scsi_medium(const struct scsi_unit *u);
+int scsi_capacity(const struct scsi_unit *u, u64 *blocks, u32 *block_size);
+int scsi_read(const struct scsi_unit *u, u64 lba, void *buf, u32 count, u32 block_size);
+int scsi_start_stop(const struct scsi_unit *u, int load);
+
+/* blockdev.c: the prompt's disks and CD drives */
+#define MAX_BDEVS 16
+enum { BUS_BLK, BUS_SCSI };
+enum { KIND_DISK, KIND_CD, KIND_OTHER };
+struct bdev {
+  u8 bus, kind;
+  int index;           /* the N of diskN / cdN */
+  int transport;       /* index into machine_info.virtio */
+  struct scsi_unit scsi; /* scsi.base is the transport for virtio-blk too */
+  u32 block_size;
+  u64 blocks;          /* 0 while there is no medium */
+};
+void bdev_scan(const struct machine_info *mi);
+int bdev_count(void);
+struct bdev *bdev_at(int i);
+struct bdev *bdev_find(const char *name, int len);
+const char *bdev_prefix(const struct bdev *d);
+void bdev_name(const struct bdev *d, char *buf);
+enum medium bdev_refresh(struct bdev *d);
+int bdev_read(struct bdev *d, u64 lba, void *buf, u32 count);
 
 /* sbi.c */
 struct regs { u64 x[32]; };
@@ -89,7 +130,11 @@ void system_reset(int reboot) __attribute__((noreturn));
 void enter_smode(u64 addr, u64 a0, u64 a1) __attribute__((noreturn));
 void park(void) __attribute__((noreturn));
 
+/* boot.c: returns why the device cannot boot; does not return when it boots */
+const char *boot_from(struct bdev *d, const struct machine_info *mi, u64 hartid, void *dtb);
+
 /* main.c */
 void prompt_main(const struct machine_info *mi) __attribute__((noreturn));
+void prompt_quiesce(void);
 
 #endif

@@ -33,31 +33,46 @@ static void print_size(u64 bytes) {
   else printf_("%lu KiB", bytes >> 10);
 }
 
-/* Disks by the name the prompt uses: diskN, in transport address order. */
-static int disk_base(int n, u64 *base) {
-  for (u32 i = 0; i < mi.nvirtio; i++) {
-    if (virtio_id(mi.virtio[i].base) != 2) continue;
-    if (n-- == 0) { *base = mi.virtio[i].base; return 0; }
+static void print_medium(struct bdev *d) {
+  enum medium m = bdev_refresh(d);
+  if (d->kind == KIND_CD) {
+    if (m == MEDIUM_TRAY_OPEN) { puts_("tray open"); return; }
+    if (m == MEDIUM_ABSENT) { puts_("tray closed, no medium"); return; }
+    if (m == MEDIUM_READY) puts_("tray closed, medium present, ");
   }
-  return -1;
+  if (m == MEDIUM_ERROR) { puts_("not ready"); return; }
+  print_size(d->blocks * d->block_size);
+  printf_(" (%lu x %u-byte blocks)", d->blocks, d->block_size);
+}
+
+static void list_bdevs(int transport) {
+  for (int i = 0; i < bdev_count(); i++) {
+    struct bdev *d = bdev_at(i);
+    if (d->transport != transport) continue;
+    if (d->kind == KIND_OTHER) {
+      printf_("    scsi   %u:%u, device type 0x%x\n", d->scsi.target, d->scsi.lun, d->scsi.type);
+      continue;
+    }
+    char name[8];
+    bdev_name(d, name);
+    printf_("    %6s ", name);
+    if (d->bus == BUS_SCSI) printf_("%s %u:%u, ", d->kind == KIND_CD ? "scsi-cd" : "scsi-hd", d->scsi.target, d->scsi.lun);
+    print_medium(d);
+    puts_("\n");
+  }
 }
 
 static void list_devices(void) {
   printf_("  serial   %s at 0x%lx\n", mi.uart_compat[0] ? mi.uart_compat : "uart", mi.uart_base);
-  int disks = 0;
   for (u32 i = 0; i < mi.nvirtio; i++) {
     u64 b = mi.virtio[i].base;
     if (mmio_r32(b) != 0x74726976) continue; /* "virt" */
     u32 id = mmio_r32(b + 8);
     if (id == 0) continue;
     const char *name = virtio_name(id);
-    if (name) printf_("  virtio   %s at 0x%lx", name, b);
-    else printf_("  virtio   device %u at 0x%lx", id, b);
-    if (id == 2 && virtio_id(b) == 2) {
-      printf_(": disk%d, ", disks++);
-      print_size(virtio_blk_sectors(b) * 512);
-    }
-    puts_("\n");
+    if (name) printf_("  virtio   %s at 0x%lx\n", name, b);
+    else printf_("  virtio   device %u at 0x%lx\n", id, b);
+    list_bdevs((int)i);
   }
 }
 
@@ -70,6 +85,27 @@ static void banner(void) {
   list_devices();
 }
 
+static u64 boot_hartid;
+static void *boot_dtb;
+
+/* The boot order: every disk and CD drive in device-tree order. */
+static void boot_devices(void) {
+  int n = bdev_count(), listed = 0;
+  puts_("Boot order:");
+  for (int i = 0; i < n; i++) {
+    struct bdev *d = bdev_at(i);
+    if (d->kind == KIND_OTHER) continue;
+    printf_("%s %s%d", listed++ ? "," : "", bdev_prefix(d), d->index);
+  }
+  puts_(listed ? "\n" : " none\n");
+  for (int i = 0; i < n; i++) {
+    struct bdev *d = bdev_at(i);
+    if (d->kind == KIND_OTHER) continue;
+    const char *why = boot_from(d, &mi, boot_hartid, boot_dtb);
+    printf_("  %s%d: %s\n", bdev_prefix(d), d->index, why);
+  }
+}
+
 void boot_main(u64 hartid, void *dtb, const struct fw_dynamic_info *info) {
   if (fdt_scan(dtb, &mi) == 0) uart_init(mi.uart_base);
   if (mi.harts == 0) mi.harts = 1;
@@ -80,29 +116,36 @@ void boot_main(u64 hartid, void *dtb, const struct fw_dynamic_info *info) {
     fdt_reserve((void *)dtb, FW_BASE, FW_SIZE, mi.mem_base + mi.mem_size);
     enter_smode(info->next_addr, hartid, (u64)dtb);
   }
+  boot_hartid = hartid;
+  boot_dtb = dtb;
+  bdev_scan(&mi);
   banner();
+  boot_devices();
+  virtio_release();
+  puts_("No bootable device found.\n");
   prompt_main(&mi);
 }
 
 /* ---- the prompt ---- */
 
-static const char *const NEED_VIRTIO = "not available yet: the firmware's virtio drivers are still to come\n";
-
 static void help(void) {
   puts_("Commands:\n"
         "  help                 this list\n"
         "  devices              the machine's devices\n"
-        "  read <disk> <lba> [n] hex dump of n (1-8) sectors of a virtio-blk disk\n"
-        "  eject <cd>           open a CD drive's tray (not available yet)\n"
-        "  load <cd>            close a CD drive's tray (not available yet)\n"
-        "  boot <dev>           boot from a disk (not available yet)\n"
+        "  read <dev> <lba> [n] hex dump of n blocks (up to 4 KiB) of a disk or CD\n"
+        "  eject <cd>           open a CD drive's tray\n"
+        "  load <cd>            close a CD drive's tray\n"
+        "  boot <disk>          boot from a disk with an emu boot header\n"
         "  reset                reset the machine\n"
-        "  poweroff             power the machine off\n");
+        "  poweroff             power the machine off\n"
+        "Disks are disk0, disk1, ... and CD drives cd0, cd1, ... in device-tree order.\n");
 }
+
+static void skip_spaces(char **p) { while (**p == ' ') (*p)++; }
 
 /* Decimal, or hex with 0x; the rest of the word must be digits. */
 static int parse_num(char **p, u64 *v) {
-  while (**p == ' ') (*p)++;
+  skip_spaces(p);
   char *s = *p;
   u64 base = 10, r = 0;
   if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) { base = 16; s += 2; }
@@ -113,6 +156,7 @@ static int parse_num(char **p, u64 *v) {
     else if (base == 16 && *s >= 'a' && *s <= 'f') d = *s - 'a' + 10;
     else if (base == 16 && *s >= 'A' && *s <= 'F') d = *s - 'A' + 10;
     else break;
+    if (r > (~0UL - (u64)d) / base) return -1;
     r = r * base + (u64)d;
   }
   if (s == start || (*s && *s != ' ')) return -1;
@@ -121,22 +165,47 @@ static int parse_num(char **p, u64 *v) {
   return 0;
 }
 
-static u8 sectors[8 * 512] __attribute__((aligned(16)));
+/* The next word names a device of `kind` (-1: a disk or CD); prints why not and returns 0. */
+static struct bdev *parse_dev(char **p, const char *cmd, int kind) {
+  skip_spaces(p);
+  char *w = *p;
+  int len = 0;
+  while (w[len] && w[len] != ' ') len++;
+  if (!len) return 0;
+  *p = w + len;
+  struct bdev *d = bdev_find(w, len);
+  char c = w[len];
+  w[len] = 0;
+  if (!d) printf_("%s: no device '%s' (try 'devices')\n", cmd, w);
+  else if (kind >= 0 && d->kind != kind) { printf_("%s: %s is not a %s\n", cmd, w, kind == KIND_CD ? "CD drive" : "disk"); d = 0; }
+  w[len] = c;
+  return d;
+}
+
+static u8 sectors[4096] __attribute__((aligned(16)));
 
 static void read_cmd(char *args) {
-  while (*args == ' ') args++;
-  u64 n, lba, count = 1, base;
-  if (!strneq(args, "disk", 4)) goto usage;
-  args += 4;
-  if (parse_num(&args, &n) || parse_num(&args, &lba)) goto usage;
-  while (*args == ' ') args++;
+  u64 lba, count = 1;
+  skip_spaces(&args);
+  if (!*args) goto usage;
+  struct bdev *d = parse_dev(&args, "read", -1);
+  if (!d) return;
+  if (parse_num(&args, &lba)) goto usage;
+  skip_spaces(&args);
   if (*args && parse_num(&args, &count)) goto usage;
-  if (count < 1 || count > 8) { puts_("read: count is 1 to 8 sectors\n"); return; }
-  if (disk_base((int)n, &base)) { printf_("read: no disk%lu\n", n); return; }
-  if (lba + count > virtio_blk_sectors(base)) { puts_("read: beyond the end of the disk\n"); return; }
-  if (virtio_blk_read(base, lba, sectors, (u32)count)) { puts_("read: the disk reported an error\n"); return; }
-  for (u64 o = 0; o < count * 512; o += 16) {
-    printf_("%08lx: ", lba * 512 + o);
+  skip_spaces(&args);
+  if (*args) goto usage;
+  enum medium m = bdev_refresh(d);
+  if (m != MEDIUM_READY) {
+    printf_("read: %s%d %s\n", bdev_prefix(d), d->index, m == MEDIUM_TRAY_OPEN ? "has its tray open" : m == MEDIUM_ABSENT ? "has no medium" : "is not ready");
+    return;
+  }
+  u64 max = sizeof sectors / d->block_size;
+  if (count < 1 || count > max) { printf_("read: count is 1 to %lu blocks of %u bytes\n", max, d->block_size); return; }
+  if (lba >= d->blocks || count > d->blocks - lba) { puts_("read: beyond the end of the disk\n"); return; }
+  if (bdev_read(d, lba, sectors, (u32)count)) { puts_("read: the device reported an error\n"); return; }
+  for (u64 o = 0; o < count * d->block_size; o += 16) {
+    printf_("%08lx: ", lba * d->block_size + o);
     for (int i = 0; i < 16; i++) printf_("%02x ", sectors[o + i]);
     putchar_(' ');
     for (int i = 0; i < 16; i++) { u8 c = sectors[o + i]; putchar_(c >= 32 && c < 127 ? c : '.'); }
@@ -144,7 +213,34 @@ static void read_cmd(char *args) {
   }
   return;
 usage:
-  puts_("usage: read disk<N> <lba> [count]\n");
+  puts_("usage: read <disk|cd> <lba> [count]\n");
+}
+
+static void tray_cmd(char *args, int load) {
+  const char *cmd = load ? "load" : "eject";
+  skip_spaces(&args);
+  if (!*args) { printf_("usage: %s <cd>\n", cmd); return; }
+  struct bdev *d = parse_dev(&args, cmd, KIND_CD);
+  if (!d) return;
+  skip_spaces(&args);
+  if (*args) { printf_("usage: %s <cd>\n", cmd); return; }
+  int r = scsi_start_stop(&d->scsi, load);
+  if (r == -2) { printf_("%s: cd%d is locked (medium removal prevented)\n", cmd, d->index); return; }
+  if (r) { printf_("%s: cd%d reported an error\n", cmd, d->index); return; }
+  printf_("cd%d: ", d->index);
+  print_medium(d);
+  puts_("\n");
+}
+
+static void boot_cmd(char *args) {
+  skip_spaces(&args);
+  if (!*args) { puts_("usage: boot <disk>\n"); return; }
+  struct bdev *d = parse_dev(&args, "boot", -1);
+  if (!d) return;
+  skip_spaces(&args);
+  if (*args) { puts_("usage: boot <disk>\n"); return; }
+  const char *why = boot_from(d, &mi, boot_hartid, boot_dtb);
+  printf_("boot: %s%d: %s\n", bdev_prefix(d), d->index, why);
 }
 
 static void run(char *line) {
@@ -158,13 +254,14 @@ static void run(char *line) {
   else if (n == 5 && strneq(line, "reset", 5)) system_reset(1);
   else if (n == 8 && strneq(line, "poweroff", 8)) system_reset(0);
   else if (n == 4 && strneq(line, "read", 4)) read_cmd(arg);
-  else if ((n == 4 && (strneq(line, "load", 4) || strneq(line, "boot", 4))) ||
-           (n == 5 && strneq(line, "eject", 5)))
-    puts_(NEED_VIRTIO);
+  else if (n == 5 && strneq(line, "eject", 5)) tray_cmd(arg, 0);
+  else if (n == 4 && strneq(line, "load", 4)) tray_cmd(arg, 1);
+  else if (n == 4 && strneq(line, "boot", 4)) boot_cmd(arg);
   else {
     *arg = 0;
     printf_("unknown command '%s'; try 'help'\n", line);
   }
+  virtio_release();
 }
 
 /* Sleeps in WFI between keystrokes (the UART interrupt routed to hart 0's M-mode context wakes
@@ -175,6 +272,16 @@ static void uart_wait_setup(void) {
   mmio_w32(PLIC_BASE + 0x200000, 0);
   mmio_w8(mi.uart_base + 1, 1); /* IER: received data available */
   csr_set(mie, MIP_MEIP);
+}
+
+/* Undoes uart_wait_setup before a payload takes over the machine. */
+void prompt_quiesce(void) {
+  csr_clear(mie, MIP_MEIP);
+  mmio_w8(mi.uart_base + 1, 0);
+  mmio_w32(PLIC_BASE + 0x2000 + 4 * (UART_IRQ / 32), 0);
+  mmio_w32(PLIC_BASE + 4 * UART_IRQ, 0);
+  u32 claim = mmio_r32(PLIC_BASE + 0x200004);
+  if (claim) mmio_w32(PLIC_BASE + 0x200004, claim);
 }
 
 static int wait_char(void) {
@@ -190,7 +297,7 @@ static int wait_char(void) {
 void prompt_main(const struct machine_info *m) {
   (void)m;
   static char line[128];
-  puts_("No bootable device found.\nType 'help' for the commands.\n");
+  puts_("Type 'help' for the commands.\n");
   uart_wait_setup();
   for (;;) {
     puts_("emu> ");

@@ -1,9 +1,9 @@
-/* A polled virtio-mmio (version 2) block driver, enough for the prompt's `read`: one request in
-   flight on queue 0, no interrupts. Written from the virtio 1.x specification (§2.7, §4.2, §5.2). */
+/* Polled virtio-mmio (version 2) transport: one device and one queue in use at a time, one request
+   in flight, no interrupts. Written from the virtio 1.x specification (§2.7, §4.2); the block and
+   SCSI drivers (§5.2, §5.6) build their requests on virtio_request(). */
 #include "fw.h"
 
-typedef unsigned short u16;
-#define QN 4
+#define QN 8
 
 struct desc { u64 addr; u32 len; u16 flags; u16 next; };
 static struct {
@@ -12,9 +12,8 @@ static struct {
   struct { u16 flags, idx; struct { u32 id, len; } ring[QN]; u16 avail_event; } used __attribute__((aligned(4)));
 } q;
 static u64 q_owner;
+static u32 q_index;
 static u16 last_used;
-static struct { u32 type, reserved; u64 sector; } req;
-static volatile u8 status;
 
 #define fence() __asm__ volatile("fence rw,rw" ::: "memory")
 
@@ -23,13 +22,13 @@ u32 virtio_id(u64 base) {
   return mmio_r32(base + 8);
 }
 
-u64 virtio_blk_sectors(u64 base) {
-  return mmio_r32(base + 0x100) | ((u64)mmio_r32(base + 0x104) << 32);
-}
+u32 virtio_config32(u64 base, u32 offset) { return mmio_r32(base + 0x100 + offset); }
 
-/* Reset and bring up queue 0 accepting only VIRTIO_F_VERSION_1; 0 on success. */
-static int setup(u64 base) {
-  if (q_owner == base) return 0;
+/* Reset, accept only VIRTIO_F_VERSION_1, let the device-specific driver write its configuration,
+   and bring up one queue; 0 on success. */
+static int setup(u64 base, u32 queue, void (*configure)(u64 base)) {
+  if (q_owner == base && q_index == queue) return 0;
+  if (q_owner) mmio_w32(q_owner + 0x70, 0);
   q_owner = 0;
   mmio_w32(base + 0x70, 0);
   mmio_w32(base + 0x70, 1);
@@ -40,7 +39,8 @@ static int setup(u64 base) {
   mmio_w32(base + 0x24, 1); mmio_w32(base + 0x20, 1);
   mmio_w32(base + 0x70, 1 | 2 | 8);
   if (!(mmio_r32(base + 0x70) & 8)) return -1;
-  mmio_w32(base + 0x30, 0);
+  if (configure) configure(base);
+  mmio_w32(base + 0x30, queue);
   if (mmio_r32(base + 0x44) != 0 || mmio_r32(base + 0x34) < QN) return -1;
   for (u64 i = 0; i < sizeof q; i++) ((u8 *)&q)[i] = 0;
   last_used = 0;
@@ -52,32 +52,59 @@ static int setup(u64 base) {
   mmio_w32(base + 0x44, 1);
   mmio_w32(base + 0x70, 1 | 2 | 4 | 8);
   q_owner = base;
+  q_index = queue;
   return 0;
 }
 
-/* Reads count 512-byte sectors from lba into buf; 0 on success. */
-int virtio_blk_read(u64 base, u64 lba, void *buf, u32 count) {
-  if (setup(base)) return -1;
-  req.type = 0; /* VIRTIO_BLK_T_IN */
-  req.reserved = 0;
-  req.sector = lba;
-  status = 0xff;
-  q.d[0] = (struct desc){ (u64)&req, sizeof req, 1, 1 };
-  q.d[1] = (struct desc){ (u64)buf, count * 512, 1 | 2, 2 };
-  q.d[2] = (struct desc){ (u64)&status, 1, 2, 0 };
+void virtio_release(void) {
+  if (q_owner) mmio_w32(q_owner + 0x70, 0);
+  q_owner = 0;
+}
+
+u64 time_now(void) { return *(volatile u64 *)CLINT_MTIME; }
+
+/* Chains bufs (device-readable ones first) on `queue` of the device at base, notifies, and polls
+   for completion for at most timeout_ms. Returns the bytes the device wrote, or -1. */
+i64 virtio_request(u64 base, u32 queue, void (*configure)(u64), const struct vbuf *bufs, int n, u32 timeout_ms) {
+  if (n < 1 || n > QN || setup(base, queue, configure)) return -1;
+  for (int i = 0; i < n; i++)
+    q.d[i] = (struct desc){ (u64)bufs[i].addr, bufs[i].len, (u16)((i + 1 < n ? 1 : 0) | (bufs[i].in ? 2 : 0)), (u16)(i + 1) };
   q.avail.ring[q.avail.idx % QN] = 0;
   fence();
   q.avail.idx++;
   fence();
-  mmio_w32(base + 0x50, 0);
-  for (u64 spin = 0; spin < 100000000UL; spin++) {
+  mmio_w32(base + 0x50, queue);
+  u64 deadline = time_now() + (u64)timeout_ms * (TIMEBASE_HZ / 1000);
+  for (;;) {
     fence();
     if (*(volatile u16 *)&q.used.idx != last_used) {
+      u32 len = q.used.ring[last_used % QN].len;
       last_used++;
       mmio_w32(base + 0x64, mmio_r32(base + 0x60));
-      return status == 0 ? 0 : -1;
+      return len;
     }
+    if (time_now() > deadline) break;
   }
-  q_owner = 0; /* the device may still own the buffers: start over next time */
+  virtio_release(); /* the device may still own the buffers: reset it and start over next time */
   return -1;
+}
+
+/* ---- virtio-blk ---- */
+
+u64 virtio_blk_sectors(u64 base) {
+  return mmio_r32(base + 0x100) | ((u64)mmio_r32(base + 0x104) << 32);
+}
+
+static struct { u32 type, reserved; u64 sector; } blk_req;
+static volatile u8 blk_status;
+
+/* Reads count 512-byte sectors from lba into buf; 0 on success. */
+int virtio_blk_read(u64 base, u64 lba, void *buf, u32 count) {
+  blk_req.type = 0; /* VIRTIO_BLK_T_IN */
+  blk_req.reserved = 0;
+  blk_req.sector = lba;
+  blk_status = 0xff;
+  struct vbuf b[3] = { { &blk_req, sizeof blk_req, 0 }, { buf, count * 512, 1 }, { (void *)&blk_status, 1, 1 } };
+  if (virtio_request(base, 0, 0, b, 3, 5000) < 0) return -1;
+  return blk_status == 0 ? 0 : -1;
 }
