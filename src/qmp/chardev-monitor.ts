@@ -4,16 +4,24 @@
 import type { Chardev, FrontendLink } from '../hw/chardev/index.ts';
 import type { QmpEngine } from './engine.ts';
 import type { QmpSession } from './server/session.ts';
-import { QmpSessions } from './server/transports.ts';
+import { QmpSessions, type QmpListenOptions } from './server/transports.ts';
+import { prettyQmp } from './wire/pretty.ts';
 
-export function attachQmpMonitor(engine: QmpEngine, chardev: Chardev): { close(): void } {
-  const sessions = new QmpSessions(engine);
+export interface ChardevMonitorOptions {
+  /** QEMU's pretty=on: each message indented over several CRLF-terminated lines. */
+  pretty?: boolean;
+  memberOrder?: QmpListenOptions['memberOrder'];
+}
+
+export function attachQmpMonitor(engine: QmpEngine, chardev: Chardev, opts: ChardevMonitorOptions = {}): { close(): void } {
+  const sessions = new QmpSessions(engine, { memberOrder: opts.memberOrder });
+  const format = opts.pretty ? prettyQmp : (m: string) => m;
   let session: QmpSession | undefined;
   let link: FrontendLink | undefined;
   const open = () => {
     session?.close();
     session = sessions.open('chardev', {
-      send: (messages) => link?.write(`${messages.join('\r\n')}\r\n`),
+      send: (messages) => link?.write(`${messages.map(format).join('\r\n')}\r\n`),
       pauseInput: () => {},
       resumeInput: () => {},
     });

@@ -123,6 +123,7 @@ export function translate(parsed: ParsedCommandLine, notify: (n: Notice) => void
     if (!out.some((c) => c.execute === 'chardev-add' && c.arguments.id === chardev)) {
       throw new LegacyError(`chardev "${chardev}" not found`, m.loc);
     }
+    if (mode === 'readline' && m.opts.pretty === 'on') throw new LegacyError("'pretty' is not compatible with HMP monitors", m.loc);
     monitors.push({ chardev, mode, pretty: m.opts.pretty === 'on' });
   }
   // emu has no display: the virtual consoles QEMU gives the default serial port and monitor without

@@ -191,7 +191,8 @@ export class QmpSession {
   private greet(): void {
     const g = this.engine.greeting();
     this.capsOffered = g.capabilities.slice();
-    this.push(`{"QMP": {"version": ${this.enc(g.version)}, "capabilities": ${encodeJson(g.capabilities)}}}`);
+    // The greeting is an envelope: always in QEMU's member order ({"micro", "minor", "major"}).
+    this.push(`{"QMP": {"version": ${encodeQmp(g.version)}, "capabilities": ${encodeJson(g.capabilities)}}}`);
   }
 
   private push(line: string): void {
