@@ -131,7 +131,7 @@ void boot_main(u64 hartid, void *dtb, const struct fw_dynamic_info *info) {
 static void help(void) {
   puts_("Commands:\n"
         "  help                 this list\n"
-        "  devices              the machine's devices\n"
+        "  devices              the machine's devices, scanned again\n"
         "  read <dev> <lba> [n] hex dump of n blocks (up to 4 KiB) of a disk or CD\n"
         "  eject <cd>           open a CD drive's tray\n"
         "  load <cd>            close a CD drive's tray\n"
@@ -250,7 +250,10 @@ static void run(char *line) {
   int n = (int)(arg - line);
   if (n == 0) return;
   if (n == 4 && strneq(line, "help", 4)) help();
-  else if (n == 7 && strneq(line, "devices", 7)) list_devices();
+  else if (n == 7 && strneq(line, "devices", 7)) {
+    bdev_scan(&mi); /* the firmware takes no hot-plug events: look again, so new units show */
+    list_devices();
+  }
   else if (n == 5 && strneq(line, "reset", 5)) system_reset(1);
   else if (n == 8 && strneq(line, "poweroff", 8)) system_reset(0);
   else if (n == 4 && strneq(line, "read", 4)) read_cmd(arg);

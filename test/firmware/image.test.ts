@@ -35,6 +35,15 @@ t.test('committed SBI test payload equals a fresh build', { skip: haveGcc ? fals
   t.ok(Buffer.compare(readFileSync(join(src, 'sbi-payload.elf')), readFileSync(join(dir, 'sbi-payload.elf'))) === 0, 'sbi-payload.elf matches its sources');
 });
 
+t.test('committed boot-header test payload equals a fresh build', { skip: haveGcc ? false : 'riscv64-unknown-elf-gcc not installed (Debian package gcc-riscv64-unknown-elf)' }, async (t) => {
+  const src = join(ROOT, 'test/firmware/boot-payload');
+  const dir = mkdtempSync(join(tmpdir(), 'emu-boot-payload-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  for (const f of readdirSync(src)) if (!/\.(bin|elf)$/.test(f)) cpSync(join(src, f), join(dir, f));
+  execFileSync('make', ['-s', '-C', dir], { stdio: 'pipe', timeout: 120_000 });
+  t.ok(Buffer.compare(readFileSync(join(src, 'boot-payload.bin')), readFileSync(join(dir, 'boot-payload.bin'))) === 0, 'boot-payload.bin matches its sources');
+});
+
 t.test('the image embeds the package version', async (t) => {
   const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
   t.ok(readFileSync(join(FIRMWARE, 'emu-fw.bin')).includes(Buffer.from(`\0${version}\0`)), `version ${version} is in the image (rebuild after a version bump)`);

@@ -1,0 +1,79 @@
+// Booting from a disk carrying emu's boot header (firmware/README.md), through the real binaries:
+// the firmware loads the test payload (test/firmware/boot-payload) where the header says and enters
+// it in S-mode with the device tree and its /memreserve/; the payload prints through SBI and powers
+// off. A header or payload whose checksum does not match is refused, naming the reason.
+import t from 'tap';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { bootDisk } from './boot-disk.ts';
+import { EMU_LEGACY, spawnBinary, startEmuWithQmp, tempDir, waitFor } from '../helpers/emu.ts';
+
+const PAYLOAD_LINE = /boot payload: hart 0x0, S-mode, dtb ok, memreserve 0x80000000\+0x200000\r?\n/;
+
+async function exited(p: { exited: Promise<{ code: number | null } | null> }, ms = 20_000) {
+  return Promise.race([p.exited, new Promise<null>((r) => setTimeout(() => r(null), ms))]);
+}
+
+t.test('emu-legacy: a virtio-blk disk with the header boots by itself', async (t) => {
+  const dir = tempDir('emu-fw-boot-');
+  writeFileSync(join(dir, 'plain.img'), Buffer.alloc(512 * 1024));
+  writeFileSync(join(dir, 'boot.img'), bootDisk());
+  const p = spawnBinary(t, EMU_LEGACY, ['-nographic', '-m', '256M',
+    '-drive', `file=${join(dir, 'plain.img')},if=virtio,format=raw`,
+    '-drive', `file=${join(dir, 'boot.img')},if=virtio,format=raw`]);
+  await waitFor(() => PAYLOAD_LINE.test(p.stdout()), 'the payload', 30_000);
+  t.match(p.stdout(), /disk0: no boot header\r?\nBooting disk1: entry 0x80400000\r?\n/, 'the plain disk is passed over');
+  t.notMatch(p.stdout(), /emu> /, 'no prompt when a disk boots');
+  t.equal((await exited(p))?.code, 0, 'the payload\'s SBI shutdown ends emu');
+});
+
+t.test('emu: a scsi-hd with the header boots; SHUTDOWN comes from the payload', async (t) => {
+  const dir = tempDir('emu-fw-boot-');
+  writeFileSync(join(dir, 'boot.img'), bootDisk({ lba: 8, size: 2 * 1024 * 1024 }));
+  const e = await startEmuWithQmp(t, ['--chardev', 'stdio,id=s0', '--machine', 'virt,memory=128M,serial=s0',
+    '--blockdev', `driver=raw,node-name=b,file.driver=file,file.filename=${join(dir, 'boot.img')}`,
+    '--device', 'virtio-scsi-device,id=scsi0', '--device', 'scsi-hd,id=hd,drive=b,scsi-id=4']);
+  const shutdown = e.client.waitEvent('SHUTDOWN', { timeoutMs: 30_000 });
+  await waitFor(() => PAYLOAD_LINE.test(e.stdout()), 'the payload', 30_000);
+  t.match(e.stdout(), /Boot order: disk0\r?\nBooting disk0: entry 0x80400000\r?\n/);
+  t.same((await shutdown).data, { guest: true, reason: 'guest-shutdown' });
+});
+
+t.test('emu: boot <disk> at the prompt; bad checksums refused', async (t) => {
+  const dir = tempDir('emu-fw-boot-');
+  const badHeader = bootDisk();
+  badHeader[16] ^= 0x10; // the load address, after the header's checksum was taken
+  const badPayload = bootDisk();
+  badPayload[512 + 100] ^= 1;
+  writeFileSync(join(dir, 'bad-header.img'), badHeader);
+  writeFileSync(join(dir, 'bad-payload.img'), badPayload);
+  writeFileSync(join(dir, 'boot.img'), bootDisk());
+  const e = await startEmuWithQmp(t, ['--chardev', 'stdio,id=s0', '--machine', 'virt,memory=128M,serial=s0',
+    '--blockdev', `driver=raw,node-name=h,file.driver=file,file.filename=${join(dir, 'bad-header.img')}`,
+    '--blockdev', `driver=raw,node-name=p,file.driver=file,file.filename=${join(dir, 'bad-payload.img')}`,
+    '--device', 'virtio-blk-device,id=vd,drive=h',
+    '--device', 'virtio-scsi-device,id=scsi0', '--device', 'scsi-hd,id=hd,drive=p']);
+  const out = () => e.stdout();
+  await waitFor(() => out().includes('emu> '), 'the prompt', 30_000);
+  t.match(out(), /disk0: boot header checksum mismatch\r?\n +disk1: payload checksum mismatch\r?\nNo bootable device found\./, 'both refused, each with its reason');
+  let mark = out().length;
+  e.proc.stdin!.write('boot disk0\r');
+  await waitFor(() => /emu> $/.test(out().slice(mark)), 'the boot answer', 20_000);
+  t.match(out().slice(mark), /boot: disk0: boot header checksum mismatch/);
+  mark = out().length;
+  e.proc.stdin!.write('boot cd0\r');
+  await waitFor(() => /emu> $/.test(out().slice(mark)), 'the boot answer', 20_000);
+  t.match(out().slice(mark), /boot: no device 'cd0'/);
+  // A disk plugged in at the prompt: `devices` looks again, and `boot` starts it.
+  await e.client.execute('blockdev-add', { driver: 'raw', 'node-name': 'g', file: { driver: 'file', filename: join(dir, 'boot.img') } });
+  await e.client.execute('device_add', { driver: 'scsi-hd', id: 'hd2', drive: 'g', 'scsi-id': 3 });
+  mark = out().length;
+  e.proc.stdin!.write('devices\r');
+  await waitFor(() => /emu> $/.test(out().slice(mark)), 'devices', 20_000);
+  t.match(out().slice(mark), /disk2 +scsi-hd 3:0, 1 MiB/, 'the new disk');
+  const shutdown = e.client.waitEvent('SHUTDOWN', { timeoutMs: 30_000 });
+  e.proc.stdin!.write('boot disk2\r');
+  await waitFor(() => PAYLOAD_LINE.test(out()), 'the payload', 30_000);
+  t.match(out(), /Booting disk2: entry 0x80400000/);
+  await shutdown;
+});
