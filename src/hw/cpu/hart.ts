@@ -111,7 +111,7 @@ export class Hart {
   /** Block compiler (null: interpret only, e.g. for tests of the interpreter itself). */
   jit: BlockCache | null;
   private inBlock = false;
-  /** Instructions a block executed when it left early (after a device store). */
+  /** Instructions the last block executed (it may leave early: a taken branch, a device store). */
   blockDone = 0;
   /** Compiled blocks and hotness counters of the current fetch page (empty for non-RAM). */
   private fblk: (BlockFn | undefined)[] = NO_BLOCKS;
@@ -248,11 +248,11 @@ export class Hart {
               const delta = b(this, x);
               pc = delta === FAR ? this.pc : pc + delta;
               this.inBlock = false;
-              if (this.deviceWritten) { // left early after a device store
+              i += this.blockDone - 1;
+              if (this.deviceWritten) { // left early after a device store: end the chunk
                 this.deviceWritten = false;
-                i += this.blockDone - 1;
                 n = i;
-              } else i += b.n - 1;
+              }
               continue;
             }
             if (++fhot[s] === hot && jit !== null && jit.compile(fbase + off) !== null) { i--; continue; }

@@ -2,13 +2,14 @@
  * Block compiler: a run of instructions that is executed often (a loop body) is turned into
  * one JavaScript function, so V8 compiles the guest code itself instead of running it
  * through the interpreter's dispatch. Blocks live in one physical page, end at the first
- * control transfer, and contain only instructions whose effects are registers and memory
+ * jump (a conditional branch is a side exit: the block continues on its fall-through path),
+ * and contain only instructions whose effects are registers and memory
  * (ALU, M, loads, stores, branches, jumps); CSR/system/atomic/FP instructions stay in the
  * interpreter. Addresses in a block are relative to the virtual pc it is entered at (the same
  * physical page may be mapped twice).
  *
- * A block is `(h, x) => delta`: it reads its entry pc from h.pc and returns the distance to the
- * next pc, a small integer (an absolute pc as a return value or argument would be a boxed
+ * A block is `(h, x) => delta`: it reads its entry pc from h.pc, stores the number of
+ * instructions it executed in h.blockDone, and returns the distance to the next pc, a small integer (an absolute pc as a return value or argument would be a boxed
  * double: an allocation per block run). An indirect jump (JALR) stores its target in h.pc and
  * returns FAR. Before each instruction that can trap the block stores that instruction's pc in
  * h.pc, so a trap leaves the hart exactly as the interpreter would.
@@ -60,7 +61,7 @@ export function compileBlock(ram16: Uint16Array, base16: number, off: number): B
     n++;
   }
   if (n === 0) return null;
-  if (!ended) lines.push(`return ${d};`);
+  if (!ended) lines.push(`h.blockDone = ${n}; return ${d};`);
   const src = `return function block(h, x) {\nconst pc0 = h.pc;\n${lines.join('\n')}\n};`;
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
   const fn = new Function('md64', 'md32', 'mdOut', src)(muldiv64, muldiv32, mdOut) as BlockFn;
@@ -95,13 +96,13 @@ function gen(insn: number, d: number, ilen: number, count: number): Gen | null {
     case 0x6f: {
       const imm = ((insn >> 31) << 20) | (((insn >>> 21) & 0x3ff) << 1) | (((insn >>> 20) & 1) << 11) | (insn & 0xff000);
       const link = rd === 0 ? '' : `{ const l = pc0 + ${next}; x[${rd}] = l | 0; x[${rd + 1}] = Math.floor(l / 4294967296) | 0; }`;
-      return { code: `${link} return ${d + imm};`, ends: true };
+      return { code: `${link} h.blockDone = ${count}; return ${d + imm};`, ends: true };
     }
     case 0x67: {
       if (f3 !== 0) return null;
       const imm = insn >> 20;
       const link = rd === 0 ? '' : `const l = pc0 + ${next}; x[${rd}] = l | 0; x[${rd + 1}] = Math.floor(l / 4294967296) | 0;`;
-      return { code: `{ const t = x[${rs1 + 1}] * 4294967296 + (x[${rs1}] >>> 0) + ${imm}; ${link} h.pc = t - (t & 1 ? 1 : 0); return ${FAR}; }`, ends: true };
+      return { code: `{ const t = x[${rs1 + 1}] * 4294967296 + (x[${rs1}] >>> 0) + ${imm}; ${link} h.pc = t - (t & 1 ? 1 : 0); h.blockDone = ${count}; return ${FAR}; }`, ends: true };
     }
     case 0x63: {
       const imm = ((insn >> 31) << 12) | (((insn >>> 25) & 0x3f) << 5) | (((insn >>> 8) & 0xf) << 1) | (((insn >>> 7) & 1) << 11);
@@ -116,7 +117,9 @@ function gen(insn: number, d: number, ilen: number, count: number): Gen | null {
         case 7: cond = `(${ah} >>> 0) > (${bh} >>> 0) || (${ah} === ${bh} && (${al} >>> 0) >= (${bl} >>> 0))`; break;
         default: return null;
       }
-      return { code: `return (${cond}) ? ${d + imm} : ${next};`, ends: true };
+      // a side exit: the block goes on along the fall-through path (blocks span branches, so
+      // a loop body with an if in it is one call, not several)
+      return { code: `if (${cond}) { h.blockDone = ${count}; return ${d + imm}; }`, ends: false };
     }
     case 0x03: {
       const imm = insn >> 20;
