@@ -8,7 +8,7 @@ import type { Phase, RunState } from '../qmp/phases.ts';
 import type { InputMode, Validator } from '../qmp/schema/validate.ts';
 import type { MachineSetArg, SmpConfiguration } from '../qmp/generated/schema-types.ts';
 import { BlockGraph } from './block/nodes.ts';
-import { type Chardev, type ChardevBackend, type ChardevHost, createChardev, RingbufChardev, SocketChardev } from './chardev/index.ts';
+import { type Chardev, type ChardevBackend, type ChardevHost, createChardev, MuxChardev, RingbufChardev, SocketChardev } from './chardev/index.ts';
 import { buildVirtDtb } from './fdt/virt.ts';
 import { type MachineDocument, machineDocument } from './machine/document.ts';
 import { behaviours, createTypeRegistry } from './devices/index.ts';
@@ -236,6 +236,10 @@ export class VirtualMachine implements DeviceServices {
     dev.id = id;
     const { driver: _driver, ...props } = this.typedDeviceArgs({ driver, ...rawProps }, mode);
     Object.assign(dev.props, props);
+    const bootindex = props.bootindex;
+    if (typeof bootindex === 'number' && bootindex >= 0 && this.devices.some((d) => d.get('bootindex') === bootindex)) {
+      throw new QmpError(`The bootindex ${bootindex} has already been used`);
+    }
     const hot = this.phase === 'machine-ready';
     const bus = this.findBusFor(dev, type, busName);
     if (hot) {
@@ -396,6 +400,7 @@ export class VirtualMachine implements DeviceServices {
     if (this.chardevHost) {
       chardev = createChardev(id, backend as unknown as ChardevBackend, {
         ...this.chardevHost, lookup: (x) => this.chardevs.get(x)?.chardev,
+        mux: { ...this.chardevHost.mux, held: !this.startupDone },
       });
       await chardev.open();
       if (waitForPeer && chardev instanceof SocketChardev && chardev.waitRequested) {
@@ -405,6 +410,18 @@ export class VirtualMachine implements DeviceServices {
     }
     this.chardevs.set(id, { id, backend, user: undefined, chardev });
     this.root.children.get('chardevs')!.addChild(id, new QomObject({ name: `chardev-${backend.type as string}`, doc: '' }));
+  }
+
+  private startupDone = false;
+
+  /**
+   * The front end has processed its whole command line: muxed chardevs hand out their focus now,
+   * to the frontend attached last (the serial port), as QEMU opens its muxes once machine creation
+   * is done; muxes created later (chardev-add) settle at once.
+   */
+  startupComplete(): void {
+    this.startupDone = true;
+    for (const c of this.chardevs.values()) if (c.chardev instanceof MuxChardev) c.chardev.release();
   }
 
   async removeChardev(id: string): Promise<void> {

@@ -180,6 +180,7 @@ async function main(argv: string[]): Promise<void> {
     if (parsed.pidfile) writeFileSync(parsed.pidfile, `${process.pid}\n`);
     await dispatcher.submit('finish-machine-init', {}, { source: 'cli' });
     if (!t.paused) await dispatcher.submit('cont', {}, { source: 'cli' });
+    vm.startupComplete();
   } catch (e) {
     die(new LegacyError(e instanceof Error ? e.message : String(e)));
   }

@@ -139,6 +139,7 @@ async function main(argv: string[]): Promise<void> {
     lock?.release();
     fail(e instanceof FeedError ? e.message : e instanceof Error ? e.message : String(e));
   }
+  vm.startupComplete();
   for (const m of monitors) m.resume();
 }
 

@@ -53,6 +53,12 @@ export interface MuxOptions extends ChardevCommon {
   onCommit?: () => void;
   /** Milliseconds clock for C-a t timestamps (tests pass a fake). */
   now?: () => number;
+  /**
+   * Created during start-up: the focus and 'opened' wait for release(), so the frontend attached
+   * last during the whole start-up (the serial port) starts with the focus even though the machine
+   * attaches it after the monitor — QEMU opens its muxes when machine creation is done.
+   */
+  held?: boolean;
 }
 
 interface Slot {
@@ -75,6 +81,7 @@ export class MuxChardev extends Chardev {
   private timestampStart = -1;
   private lineStart = false;
   private settling = false;
+  private held: boolean;
   private readonly link: FrontendLink;
 
   constructor(id: string, backend: Chardev, opts: MuxOptions = {}) {
@@ -82,6 +89,7 @@ export class MuxChardev extends Chardev {
     this.backend = backend;
     this.opts = opts;
     this.escape = opts.escapeChar ?? 0x01;
+    this.held = opts.held ?? false;
     this.link = backend.attach({
       receive: (data) => this.input(data),
       canReceive: () => this.room(),
@@ -153,6 +161,7 @@ export class MuxChardev extends Chardev {
   // so know, when 'opened' comes, that they are not on screen (QEMU's monitor then prints no banner).
   private settle(): void {
     this.settling = false;
+    if (this.held) return;
     const last = this.slots.length - 1;
     if (last >= 0 && this.focus !== last && !this.slots[last].told) this.setFocus(last);
     if (!this.backend.connected) return;
@@ -161,6 +170,13 @@ export class MuxChardev extends Chardev {
       s.told = true;
       s.fe.event?.('opened');
     }
+  }
+
+  /** Start-up is over: hand out the focus and 'opened' (see MuxOptions.held). */
+  release(): void {
+    if (!this.held) return;
+    this.held = false;
+    this.settle();
   }
 
   private detach(slot: Slot): void {

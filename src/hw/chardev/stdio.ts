@@ -59,6 +59,9 @@ export class StdioChardev extends Chardev {
     const input = this.host?.input ?? (process.stdin as TtyInput);
     this.input = input;
     this.output = this.host?.output ?? process.stdout;
+    // A reader that goes away (`emu ... | head`) costs the console, not the machine: QEMU ignores
+    // SIGPIPE and drops what it cannot write, and so does this chardev.
+    this.output.on('error', () => { this.outputGone = true; });
     if (input.isTTY && typeof input.setRawMode === 'function' && !input.isRaw) {
       input.setRawMode(true);
       this.rawSet = true;
@@ -101,13 +104,15 @@ export class StdioChardev extends Chardev {
     this.input?.resume();
   }
 
+  private outputGone = false;
+
   protected writeBytes(data: Uint8Array): void {
     const out = this.output;
     if (!out) return;
     // The stream, always: Node writes stdout synchronously on Linux for files, pipes and terminals, so
     // nothing written before exit is lost, and mixing in fs.writeSync on a non-blocking pipe stalled
     // a guest's output (EAGAIN half-way through a write, then the rest queued behind later bytes).
-    if (out.writable) out.write(data);
+    if (out.writable && !this.outputGone) out.write(data);
   }
 
   private restoreTerminal(): void {

@@ -8,7 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { QmpError } from '../../shared/errors.ts';
 import type { FrontendLink } from '../chardev/index.ts';
 import { VirtBoard } from '../guest/virt-board.ts';
+import { FwCfg } from '../guest/fw-cfg.ts';
 import { UnimplementedDevice } from '../guest/unimplemented.ts';
+import { GuestRam } from '../virtio/guest-ram.ts';
 import { loadInitrd } from '../loader/boot.ts';
 import type { Device } from '../qom/device.ts';
 import type { BlockDriver } from '../block/driver.ts';
@@ -19,6 +21,7 @@ import { ScsiCd } from '../virtio/scsi-cd.ts';
 import type { ScsiDisk, ScsiHost } from '../virtio/scsi-disk.ts';
 import { ScsiHd } from '../virtio/scsi-hd.ts';
 import type { GuestControl, MediaListener, VirtualMachine } from '../vm.ts';
+import { virtFwCfgContent } from './fw-cfg-content.ts';
 import { VIRT, VIRT_IRQ } from './virt-memmap.ts';
 
 function readImage(path: string, what: string): Uint8Array {
@@ -50,6 +53,8 @@ export class GuestMachine implements GuestControl, MediaListener {
   private serialLink: FrontendLink | undefined;
   private initrd: Uint8Array | undefined;
   private runnable = false;
+  /** Until the first reset, -boot once= is the boot order the firmware sees. */
+  private firstBoot = true;
   /** The eight virtio-mmio transports, index N at VIRT.virtio.base + N * size. */
   readonly transports: VirtioMmio[] = [];
   /** The SCSI adapters by the device that configures them. */
@@ -101,7 +106,8 @@ export class GuestMachine implements GuestControl, MediaListener {
       as.map(base, VIRT.virtio.size, t, `virtio-mmio@${base.toString(16)}`);
       this.transports.push(t);
     }
-    as.map(VIRT.fwCfg.base, VIRT.fwCfg.size, new UnimplementedDevice('fw-cfg'), 'fw-cfg');
+    const fwCfg = new FwCfg(new GuestRam(as), () => virtFwCfgContent(this.vm, this.firstBoot));
+    as.map(VIRT.fwCfg.base, VIRT.fwCfg.size, fwCfg, 'fw-cfg');
     as.map(0x20000000, 0x4000000, new UnimplementedDevice('flash'), 'flash');
     as.map(0x30000000, 0x10000000, new UnimplementedDevice('pcie-ecam', 0xffffffff), 'pcie-ecam');
   }
@@ -220,6 +226,7 @@ export class GuestMachine implements GuestControl, MediaListener {
   reset(): void {
     const running = this.board.runLoop.isRunning;
     this.board.runLoop.pause();
+    this.firstBoot = false;
     this.board.reset();
     this.board.runLoop.pause();
     this.load();

@@ -13,8 +13,11 @@ export function monitorOverChardev(chardev: Chardev): MonitorChardev {
         receive: (d) => frontend.input(d),
         event: (e) => {
           if (e === 'closed') frontend.eof();
+          else if (e === 'mux-in' || e === 'mux-out') frontend.focus?.(e === 'mux-in');
         },
       });
+      // On a mux a frontend is off screen until it is given the focus ('mux-in').
+      if (chardev.kind === 'mux') frontend.focus?.(false);
       link.setOpen(true);
     },
     detach() {

@@ -12,6 +12,12 @@ export interface ChardevFrontend {
   input(data: Uint8Array): void;
   /** The input ended (EOF, hang-up). */
   eof(): void;
+  /**
+   * On a mux: whether this monitor is the frontend on screen. Off screen its output is kept and
+   * written when it gets the focus, as QEMU's monitor holds its output while muxed out (so the
+   * banner of `-nographic`'s monitor appears at the first C-a c, not over the guest's console).
+   */
+  focus?(onScreen: boolean): void;
 }
 
 /**
@@ -100,6 +106,8 @@ export class ReadlineMonitor {
   private readonly history: string[] = [];
   private historyIndex = 0;
   private readonly prompt: string;
+  private offScreen = false;
+  private heldOutput: Uint8Array[] = [];
 
   constructor(private readonly chardev: MonitorChardev, private readonly opts: ReadlineMonitorOptions) {
     this.prompt = opts.prompt ?? HMP_PROMPT;
@@ -115,6 +123,13 @@ export class ReadlineMonitor {
       eof: () => {
         this.eofSeen = true;
         this.pump();
+      },
+      focus: (onScreen) => {
+        this.offScreen = !onScreen;
+        if (!onScreen) return;
+        const held = this.heldOutput;
+        this.heldOutput = [];
+        for (const d of held) if (!this.isClosed) this.chardev.write(d);
       },
     });
     if (!opts.suspended) this.resume();
@@ -138,7 +153,9 @@ export class ReadlineMonitor {
   }
 
   private out(text: string): void {
-    if (!this.isClosed) this.chardev.write(this.encoder.encode(text));
+    if (this.isClosed) return;
+    if (this.offScreen) this.heldOutput.push(this.encoder.encode(text));
+    else this.chardev.write(this.encoder.encode(text));
   }
 
   private echo(text: string): void {
