@@ -19,6 +19,104 @@ static void scsi_unit_found(const struct scsi_unit *u) {
   ndevs++;
 }
 
+/* ---- what fw_cfg says about the devices ---- */
+
+static char *put_str(char *p, const char *s) { while (*s) *p++ = *s++; return p; }
+static char *put_hex(char *p, u64 v, int width) {
+  char tmp[16];
+  int n = 0;
+  do { tmp[n++] = "0123456789abcdef"[v & 15]; v >>= 4; } while (v);
+  while (n < width) tmp[n++] = '0';
+  while (n) *p++ = tmp[--n];
+  return p;
+}
+
+/* QEMU's OpenFirmware device path, as fw_cfg's bootorder and etc/emu/drives name the device. */
+static void bdev_path(const struct bdev *d, char *buf) {
+  char *p = put_str(buf, "/virtio-mmio@");
+  p = put_hex(p, d->scsi.base, 16);
+  if (d->bus == BUS_BLK) p = put_str(p, "/disk@0,0");
+  else {
+    p = put_str(p, "/channel@0/disk@");
+    p = put_hex(p, d->scsi.target, 1);
+    *p++ = ',';
+    p = put_hex(p, d->scsi.lun, 1);
+  }
+  *p = 0;
+}
+
+/* The line of text (lines end at '\n' or NUL) starting with path followed by end; 0 if none. */
+static const char *find_line(const char *text, const char *path, char end) {
+  int n = strlen_(path);
+  for (const char *l = text; *l;) {
+    if (strneq(l, path, n) && (l[n] == end || (end == '\n' && l[n] == 0))) return l + n;
+    while (*l && *l != '\n') l++;
+    if (*l) l++;
+  }
+  return 0;
+}
+
+static char text[2048];
+
+/* etc/emu/drives: "<path>\t<file name>\n" per drive, the name empty with no medium. */
+static void read_backing_names(const struct machine_info *mi) {
+  for (int i = 0; i < ndevs; i++) devs[i].backing[0] = 0;
+  if (fwcfg_init(mi->fwcfg_base) || fwcfg_file("etc/emu/drives", text, sizeof text) < 0) return;
+  for (int i = 0; i < ndevs; i++) {
+    char path[64];
+    bdev_path(&devs[i], path);
+    const char *name = find_line(text, path, '\t');
+    if (!name) continue;
+    name++;
+    int n = 0;
+    while (name[n] && name[n] != '\n' && n < (int)sizeof devs[i].backing - 1) { devs[i].backing[n] = name[n]; n++; }
+    devs[i].backing[n] = 0;
+  }
+}
+
+static int in_list(struct bdev **list, int n, const struct bdev *d) {
+  for (int i = 0; i < n; i++) if (list[i] == d) return 1;
+  return 0;
+}
+
+/* The devices to try, in order: those fw_cfg's bootorder names (bootindex), then by the -boot
+   letters in etc/emu/boot-order (c: disks, d: CD drives, each in device-tree order; only the
+   classes named), unless a HALT line (-boot strict=on) ends the list there. Without
+   fw_cfg, every disk and CD drive in device-tree order. Returns how many. */
+int bdev_boot_order(const struct machine_info *mi, struct bdev **list, int max) {
+  int n = 0;
+  if (fwcfg_init(mi->fwcfg_base) == 0 && fwcfg_file("bootorder", text, sizeof text) >= 0) {
+    int strict = 0;
+    for (const char *l = text; *l && n < max;) {
+      if (strneq(l, "HALT", 4) && (l[4] == '\n' || l[4] == 0)) { strict = 1; break; } /* -boot strict=on */
+      for (int i = 0; i < ndevs; i++) {
+        char path[64];
+        bdev_path(&devs[i], path);
+        int len = strlen_(path);
+        if (devs[i].kind != KIND_OTHER && strneq(l, path, len) && (l[len] == '\n' || l[len] == 0) && !in_list(list, n, &devs[i])) {
+          list[n++] = &devs[i];
+          break;
+        }
+      }
+      while (*l && *l != '\n') l++;
+      if (*l) l++;
+    }
+    if (strict) return n;
+    char letters[16];
+    if (fwcfg_file("etc/emu/boot-order", letters, sizeof letters) < 0) { letters[0] = 'c'; letters[1] = 'd'; letters[2] = 0; }
+    for (const char *c = letters; *c; c++) {
+      int kind = *c == 'c' ? KIND_DISK : *c == 'd' ? KIND_CD : -1;
+      if (kind < 0) continue;
+      for (int i = 0; i < ndevs && n < max; i++)
+        if (devs[i].kind == kind && !in_list(list, n, &devs[i])) list[n++] = &devs[i];
+    }
+    return n;
+  }
+  for (int i = 0; i < ndevs && n < max; i++)
+    if (devs[i].kind != KIND_OTHER) list[n++] = &devs[i];
+  return n;
+}
+
 void bdev_scan(const struct machine_info *mi) {
   ndevs = ndisks = ncds = 0;
   for (u32 i = 0; i < mi->nvirtio && ndevs < MAX_BDEVS; i++) {
@@ -37,6 +135,7 @@ void bdev_scan(const struct machine_info *mi) {
     }
   }
   virtio_release();
+  read_backing_names(mi);
 }
 
 int bdev_count(void) { return ndevs; }

@@ -50,6 +50,8 @@ int fdt_scan(const void *fdt, struct machine_info *mi) {
           mi->mem_size += s;
         }
       }
+      /* virt puts fw_cfg at the root, not under /soc */
+      if (depth == 2 && starts(node, "fw-cfg@") && streq(prop, "reg") && len >= 8 && !mi->fwcfg_base) mi->fwcfg_base = be64(val);
       if (depth == 3 && streq(parent, "cpus") && starts(node, "cpu@") && streq(prop, "device_type")) mi->harts++;
       if (depth == 3 && streq(parent, "soc") && streq(prop, "reg") && len >= 8) {
         if (starts(node, "virtio_mmio@") && mi->nvirtio < 32) mi->virtio[mi->nvirtio++].base = be64(val);

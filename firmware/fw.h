@@ -65,9 +65,14 @@ struct machine_info {
   char uart_compat[32];
   u32 nvirtio;
   struct virtio_slot virtio[32];
+  u64 fwcfg_base; /* 0: no fw_cfg in the device tree */
 };
 int fdt_scan(const void *fdt, struct machine_info *mi);
 int fdt_reserve(void *fdt, u64 base, u64 size, u64 limit);
+
+/* fwcfg.c */
+int fwcfg_init(u64 base);
+int fwcfg_file(const char *name, char *buf, u32 cap);
 
 /* The firmware's own memory, kept from the payload (link.ld keeps everything inside it). */
 #define FW_BASE 0x80000000UL
@@ -107,6 +112,7 @@ struct bdev {
   struct scsi_unit scsi; /* scsi.base is the transport for virtio-blk too */
   u32 block_size;
   u64 blocks;          /* 0 while there is no medium */
+  char backing[96];    /* the file behind it, from fw_cfg; empty when unknown or no medium */
 };
 void bdev_scan(const struct machine_info *mi);
 int bdev_count(void);
@@ -116,6 +122,7 @@ const char *bdev_prefix(const struct bdev *d);
 void bdev_name(const struct bdev *d, char *buf);
 enum medium bdev_refresh(struct bdev *d);
 int bdev_read(struct bdev *d, u64 lba, void *buf, u32 count);
+int bdev_boot_order(const struct machine_info *mi, struct bdev **list, int max);
 
 /* sbi.c */
 struct regs { u64 x[32]; };

@@ -58,6 +58,7 @@ static void list_bdevs(int transport) {
     printf_("    %6s ", name);
     if (d->bus == BUS_SCSI) printf_("%s %u:%u, ", d->kind == KIND_CD ? "scsi-cd" : "scsi-hd", d->scsi.target, d->scsi.lun);
     print_medium(d);
+    if (d->backing[0]) printf_(", %s", d->backing);
     puts_("\n");
   }
 }
@@ -88,21 +89,16 @@ static void banner(void) {
 static u64 boot_hartid;
 static void *boot_dtb;
 
-/* The boot order: every disk and CD drive in device-tree order. */
+/* The boot order (blockdev.c), each device tried in turn; returns only when none boots. */
 static void boot_devices(void) {
-  int n = bdev_count(), listed = 0;
+  struct bdev *order[MAX_BDEVS];
+  int n = bdev_boot_order(&mi, order, MAX_BDEVS);
   puts_("Boot order:");
+  for (int i = 0; i < n; i++) printf_("%s %s%d", i ? "," : "", bdev_prefix(order[i]), order[i]->index);
+  puts_(n ? "\n" : " none\n");
   for (int i = 0; i < n; i++) {
-    struct bdev *d = bdev_at(i);
-    if (d->kind == KIND_OTHER) continue;
-    printf_("%s %s%d", listed++ ? "," : "", bdev_prefix(d), d->index);
-  }
-  puts_(listed ? "\n" : " none\n");
-  for (int i = 0; i < n; i++) {
-    struct bdev *d = bdev_at(i);
-    if (d->kind == KIND_OTHER) continue;
-    const char *why = boot_from(d, &mi, boot_hartid, boot_dtb);
-    printf_("  %s%d: %s\n", bdev_prefix(d), d->index, why);
+    const char *why = boot_from(order[i], &mi, boot_hartid, boot_dtb);
+    printf_("  %s%d: %s\n", bdev_prefix(order[i]), order[i]->index, why);
   }
 }
 

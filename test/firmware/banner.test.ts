@@ -58,8 +58,11 @@ t.test('emu-legacy: the banner lists the virtio transports with a device', async
   t.match(p.stdout(), /3 harts, 512 MiB RAM/);
   const lines = p.stdout().split(/\r?\n/).filter((l) => /^ +virtio /.test(l));
   t.equal(lines.length, 2, 'one line per transport with a device');
-  t.match(p.stdout(), /virtio +virtio-blk at 0x10008000\r?\n +disk0 +1 MiB \(2048 x 512-byte blocks\)\r?\n/, 'the disk under its transport, with its size');
-  t.match(p.stdout(), /virtio +virtio-scsi at 0x10007000\r?\n +cd0 +scsi-cd 0:0, tray closed, medium present, 1 MiB \(512 x 2048-byte blocks\)\r?\n/, 'the CD drive on the SCSI adapter');
+  const lineOf = (re: RegExp) => p.stdout().split(/\r?\n/).find((l) => re.test(l)) ?? '';
+  t.match(p.stdout(), /virtio +virtio-blk at 0x10008000\r?\n +disk0 +1 MiB \(2048 x 512-byte blocks\), /, 'the disk under its transport, with its size');
+  t.equal(lineOf(/^ +disk0 /).split(', ')[1], disk, 'and its backing file (fw_cfg etc/emu/drives)');
+  t.match(p.stdout(), /virtio +virtio-scsi at 0x10007000\r?\n +cd0 +scsi-cd 0:0, tray closed, medium present, 1 MiB \(512 x 2048-byte blocks\), /, 'the CD drive on the SCSI adapter');
+  t.equal(lineOf(/^ +cd0 /).split(', ')[4], cd, 'and its medium\'s file');
   p.proc.stdin!.write('devices\r');
   await waitFor(() => p.stdout().split('virtio-blk').length === 3, 'devices', 20_000);
   p.proc.stdin!.write('read disk0 1 2\r');

@@ -77,3 +77,37 @@ t.test('emu: boot <disk> at the prompt; bad checksums refused', async (t) => {
   t.match(out(), /Booting disk2: entry 0x80400000/);
   await shutdown;
 });
+
+t.test('emu-legacy: bootindex comes first (fw_cfg bootorder), then -boot order', async (t) => {
+  const dir = tempDir('emu-fw-boot-');
+  writeFileSync(join(dir, 'a.img'), bootDisk());
+  writeFileSync(join(dir, 'b.img'), bootDisk());
+  writeFileSync(join(dir, 'cd.iso'), Buffer.alloc(64 * 2048));
+  const p = spawnBinary(t, EMU_LEGACY, ['-nographic', '-m', '256M',
+    '-drive', `file=${join(dir, 'a.img')},if=none,id=a,format=raw`, '-device', 'virtio-blk-device,drive=a',
+    '-device', 'virtio-scsi-device',
+    '-drive', `file=${join(dir, 'cd.iso')},if=none,id=c,format=raw,media=cdrom`, '-device', 'scsi-cd,drive=c,scsi-id=0',
+    '-drive', `file=${join(dir, 'b.img')},if=none,id=b,format=raw`, '-device', 'scsi-hd,drive=b,scsi-id=1,bootindex=1',
+    '-boot', 'order=dc']);
+  await waitFor(() => PAYLOAD_LINE.test(p.stdout()), 'the payload', 30_000);
+  t.match(p.stdout(), /Boot order: disk1, cd0, disk0\r?\nBooting disk1: entry/, 'the disk with a bootindex, then CDs, then disks (order=dc)');
+  t.equal((await exited(p))?.code, 0);
+});
+
+t.test('emu: boot.order=d tries only the CD drives, dc both', async (t) => {
+  const dir = tempDir('emu-fw-boot-');
+  writeFileSync(join(dir, 'boot.img'), bootDisk());
+  writeFileSync(join(dir, 'cd.iso'), Buffer.alloc(64 * 2048));
+  const machine = (boot: string) => ['--chardev', 'stdio,id=s0', '--machine', `virt,memory=128M,serial=s0,${boot}`,
+    '--blockdev', `driver=raw,node-name=b,file.driver=file,file.filename=${join(dir, 'boot.img')}`,
+    '--blockdev', `driver=raw,node-name=c,read-only=on,file.driver=file,file.filename=${join(dir, 'cd.iso')}`,
+    '--device', 'virtio-blk-device,id=vd,drive=b',
+    '--device', 'virtio-scsi-device,id=scsi0', '--device', 'scsi-cd,id=cd,drive=c,bootindex=3'];
+  const a = await startEmuWithQmp(t, machine('boot.order=d'));
+  await waitFor(() => a.stdout().includes('emu> '), 'the prompt', 30_000);
+  t.match(a.stdout(), /Boot order: cd0\r?\n +cd0: not a disk \(the firmware boots disks\)\r?\nNo bootable device found\./, 'the bootable disk is not in the order');
+  await a.client.execute('quit');
+  const c = await startEmuWithQmp(t, machine('boot.order=dc'));
+  await waitFor(() => PAYLOAD_LINE.test(c.stdout()), 'the payload', 30_000);
+  t.match(c.stdout(), /Boot order: cd0, disk0\r?\n +cd0: not a disk[^\n]*\nBooting disk0: entry 0x80400000/);
+});

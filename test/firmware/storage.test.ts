@@ -37,8 +37,10 @@ t.test('scsi-hd and scsi-cd: banner, read, eject and load', async (t) => {
     return since();
   };
   await waitFor(() => out().includes('emu> '), 'the firmware prompt', 30_000);
-  t.match(out(), /virtio +virtio-scsi at 0x10008000\r?\n +disk0 +scsi-hd 0:1, 3 MiB \(6144 x 512-byte blocks\)\r?\n +cd0 +scsi-cd 2:0, tray closed, medium present, 600 KiB \(300 x 2048-byte blocks\)\r?\n +cd1 +scsi-cd 5:0, tray closed, no medium\r?\n/,
-    'units by target and LUN, disks and CDs numbered apart');
+  const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  t.match(out(), new RegExp(`virtio +virtio-scsi at 0x10008000\r?\n +disk0 +scsi-hd 0:1, 3 MiB \\(6144 x 512-byte blocks\\), ${esc(join(dir, 'hd.img'))}\r?\n` +
+    ` +cd0 +scsi-cd 2:0, tray closed, medium present, 600 KiB \\(300 x 2048-byte blocks\\), ${esc(join(dir, 'a.iso'))}\r?\n +cd1 +scsi-cd 5:0, tray closed, no medium\r?\n`),
+    'units by target and LUN, disks and CDs numbered apart, with their files');
   t.match(out(), /Boot order: disk0, cd0, cd1\r?\n +disk0: no boot header\r?\n +cd0: not a disk/);
 
   let r = await command('read disk0 7', /emu> $/, 'the disk dump');
@@ -63,7 +65,7 @@ t.test('scsi-hd and scsi-cd: banner, read, eject and load', async (t) => {
   t.same((await opened).data, { device: '', id: 'cd', 'tray-open': true }, 'QMP clients hear the tray open');
   let block = (await e.client.execute('query-block')) as BlockInfo[];
   t.equal(block.find((b) => b.qdev === 'cd')?.tray_open, true, 'query-block: tray open');
-  t.match(await command('devices', /emu> $/, 'devices'), /cd0 +scsi-cd 2:0, tray open\r?\n/);
+  t.match(await command('devices', /emu> $/, 'devices'), new RegExp(`cd0 +scsi-cd 2:0, tray open, ${esc(join(dir, 'a.iso'))}\r?\n`), 'the disc stays in the open tray');
   t.match(await command('read cd0 0', /emu> $/, 'read with the tray open'), /read: cd0 has its tray open/);
 
   const closed = e.client.waitEvent('DEVICE_TRAY_MOVED', { timeoutMs: 20_000 });
