@@ -171,7 +171,8 @@ async function main(argv: string[]): Promise<void> {
     for (const m of t.monitors) {
       const chardev = vm.chardevs.get(m.chardev)?.chardev;
       if (!chardev) continue;
-      if (m.mode === 'control') monitors.push(attachQmpMonitor(dispatcher, chardev));
+      // QEMU's command line, QEMU's bytes: members in QEMU's order, pretty-printed when asked.
+      if (m.mode === 'control') monitors.push(attachQmpMonitor(dispatcher, chardev, { pretty: m.pretty, memberOrder: 'qemu' }));
       else {
         const mon = startReadlineMonitor(core, monitorOverChardev(chardev), { echo: process.stdin.isTTY === true && (chardev.kind === 'stdio' || chardev.kind === 'mux') });
         monitors.push({ close: () => mon.close() });
