@@ -102,6 +102,7 @@ t.test('hot-plug and hot-unplug of scsi-hd, media changes of scsi-cd', async (t)
   await t.rejects(run('eject', { id: 'cd' }), /is locked and force was not specified/);
   scsi(0, [0x4a, 1, 0, 0, 0x10, 0, 0, 0, 8, 0], 8);
   t.equal(drv.ram.u8(DATA + 4), 1, 'GESN: eject request');
+  t.equal((drv.ram.u8(DATA) << 8) | drv.ram.u8(DATA + 1), 4, 'GESN: the descriptor length counts the 4 bytes after the header, as QEMU');
   // Guest eject waits for the durable tray move, then DEVICE_TRAY_MOVED.
   t.equal(scsi(0, [0x1e, 0, 0, 0, 0, 0]).status, 0);
   const q = drv.queues[2];

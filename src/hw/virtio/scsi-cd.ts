@@ -179,15 +179,16 @@ export class ScsiCd extends ScsiDisk {
   private eventStatus(cdb: Uint8Array): ScsiReply {
     if ((cdb[1] & 1) === 0) return check(SENSE.INVALID_FIELD); // only polled operation
     const alloc = be16(cdb, 7);
+    // The event descriptor length counts the bytes after the 4-byte header (MMC-6; QEMU's too).
     if ((cdb[4] & 0x10) === 0) {
       const b = new Uint8Array(4);
-      put16(b, 0, 2);
+      put16(b, 0, 0);
       b[2] = 0x80; // no event available
       b[3] = 0x10;
       return good(b, alloc);
     }
     const b = new Uint8Array(8);
-    put16(b, 0, 6);
+    put16(b, 0, 4);
     b[2] = 0x04; // media class
     b[3] = 0x10;
     b[4] = this.mediaEvent;
