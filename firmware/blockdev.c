@@ -134,7 +134,6 @@ void bdev_scan(const struct machine_info *mi) {
       scsi_scan(base, scsi_unit_found);
     }
   }
-  virtio_release();
   read_backing_names(mi);
 }
 

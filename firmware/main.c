@@ -117,7 +117,6 @@ void boot_main(u64 hartid, void *dtb, const struct fw_dynamic_info *info) {
   bdev_scan(&mi);
   banner();
   boot_devices();
-  virtio_release();
   puts_("No bootable device found.\n");
   prompt_main(&mi);
 }
@@ -260,7 +259,6 @@ static void run(char *line) {
     *arg = 0;
     printf_("unknown command '%s'; try 'help'\n", line);
   }
-  virtio_release();
 }
 
 /* Sleeps in WFI between keystrokes (the UART interrupt routed to hart 0's M-mode context wakes

@@ -104,7 +104,22 @@ void scsi_scan(u64 base, scsi_found found) {
   }
 }
 
+/* A CD drive's tray and medium from GET EVENT STATUS NOTIFICATION's media status (MMC-6 §6.7):
+   TEST UNIT READY alone cannot tell an open tray from an empty one on every drive (QEMU's answers
+   "medium not present" for both). */
+static int cd_status(const struct scsi_unit *u, enum medium *m) {
+  const u8 cdb[10] = { 0x4a, 0x01, 0, 0, 0x10, 0, 0, 0, 8, 0 }; /* polled, media class */
+  if (command(u, cdb, 10, data, 8, 1000) != R_GOOD) return -1;
+  if ((data[2] & 0x87) != 0x04 || ((data[0] << 8) | data[1]) < 4) return -1; /* media class, 4 bytes */
+  if (data[5] & 1) *m = MEDIUM_TRAY_OPEN;
+  else if (!(data[5] & 2)) *m = MEDIUM_ABSENT;
+  else *m = MEDIUM_READY;
+  return 0;
+}
+
 enum medium scsi_medium(const struct scsi_unit *u) {
+  enum medium m;
+  if (u->type == SCSI_TYPE_CD && cd_status(u, &m) == 0 && m != MEDIUM_READY) return m;
   const u8 cdb[6] = { 0x00, 0, 0, 0, 0, 0 }; /* TEST UNIT READY */
   int r = command_retry(u, cdb, 6, 0, 0, 1000);
   if (r == R_GOOD) return MEDIUM_READY;

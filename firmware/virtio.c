@@ -1,19 +1,22 @@
-/* Polled virtio-mmio (version 2) transport: one device and one queue in use at a time, one request
-   in flight, no interrupts. Written from the virtio 1.x specification (§2.7, §4.2); the block and
-   SCSI drivers (§5.2, §5.6) build their requests on virtio_request(). */
+/* Polled virtio-mmio (version 2) transport: one queue per device, one request in flight, no
+   interrupts. Written from the virtio 1.x specification (§2.7, §4.2); the block and SCSI drivers
+   (§5.2, §5.6) build their requests on virtio_request(). Each device is reset and set up once, at
+   its first request, and left running until a payload takes over: a reset has side effects (QEMU's
+   virtio-scsi resets its units, which closes a CD tray the guest opened). */
 #include "fw.h"
 
 #define QN 8
+#define MAX_QUEUES 8 /* devices set up at once: virt has eight transports */
 
 struct desc { u64 addr; u32 len; u16 flags; u16 next; };
-static struct {
+struct vq {
   struct desc d[QN] __attribute__((aligned(16)));
   struct { u16 flags, idx, ring[QN], used_event; } avail __attribute__((aligned(2)));
   struct { u16 flags, idx; struct { u32 id, len; } ring[QN]; u16 avail_event; } used __attribute__((aligned(4)));
-} q;
-static u64 q_owner;
-static u32 q_index;
-static u16 last_used;
+};
+static struct vq queues[MAX_QUEUES] __attribute__((aligned(16)));
+static struct { u64 base; u32 queue; u16 last_used; } owner[MAX_QUEUES];
+static int nqueues;
 
 #define fence() __asm__ volatile("fence rw,rw" ::: "memory")
 
@@ -24,12 +27,32 @@ u32 virtio_id(u64 base) {
 
 u32 virtio_config32(u64 base, u32 offset) { return mmio_r32(base + 0x100 + offset); }
 
-/* Reset, accept only VIRTIO_F_VERSION_1, let the device-specific driver write its configuration,
-   and bring up one queue; 0 on success. */
+/* Resets every device the firmware set up, so a payload finds them as after power-on. */
+void virtio_release(void) {
+  for (int i = 0; i < nqueues; i++)
+    if (owner[i].base) mmio_w32(owner[i].base + 0x70, 0);
+  nqueues = 0;
+}
+
+static void forget(int slot) {
+  mmio_w32(owner[slot].base + 0x70, 0);
+  owner[slot].base = 0;
+}
+
+/* The slot of base's queue, resetting the device, accepting only VIRTIO_F_VERSION_1, letting the
+   device-specific driver write its configuration and bringing the queue up the first time; -1 on
+   failure. */
 static int setup(u64 base, u32 queue, void (*configure)(u64 base)) {
-  if (q_owner == base && q_index == queue) return 0;
-  if (q_owner) mmio_w32(q_owner + 0x70, 0);
-  q_owner = 0;
+  for (int i = 0; i < nqueues; i++) {
+    if (owner[i].base != base) continue;
+    if (owner[i].queue == queue) return i;
+    forget(i);
+    break;
+  }
+  int slot = 0;
+  while (slot < nqueues && owner[slot].base) slot++;
+  if (slot == MAX_QUEUES) { virtio_release(); slot = 0; }
+  struct vq *q = &queues[slot];
   mmio_w32(base + 0x70, 0);
   mmio_w32(base + 0x70, 1);
   mmio_w32(base + 0x70, 1 | 2);
@@ -42,23 +65,19 @@ static int setup(u64 base, u32 queue, void (*configure)(u64 base)) {
   if (configure) configure(base);
   mmio_w32(base + 0x30, queue);
   if (mmio_r32(base + 0x44) != 0 || mmio_r32(base + 0x34) < QN) return -1;
-  for (u64 i = 0; i < sizeof q; i++) ((u8 *)&q)[i] = 0;
-  last_used = 0;
+  for (u64 i = 0; i < sizeof *q; i++) ((u8 *)q)[i] = 0;
   mmio_w32(base + 0x38, QN);
-  u64 d = (u64)q.d, a = (u64)&q.avail, u = (u64)&q.used;
+  u64 d = (u64)q->d, a = (u64)&q->avail, u = (u64)&q->used;
   mmio_w32(base + 0x80, (u32)d); mmio_w32(base + 0x84, (u32)(d >> 32));
   mmio_w32(base + 0x90, (u32)a); mmio_w32(base + 0x94, (u32)(a >> 32));
   mmio_w32(base + 0xa0, (u32)u); mmio_w32(base + 0xa4, (u32)(u >> 32));
   mmio_w32(base + 0x44, 1);
   mmio_w32(base + 0x70, 1 | 2 | 4 | 8);
-  q_owner = base;
-  q_index = queue;
-  return 0;
-}
-
-void virtio_release(void) {
-  if (q_owner) mmio_w32(q_owner + 0x70, 0);
-  q_owner = 0;
+  owner[slot].base = base;
+  owner[slot].queue = queue;
+  owner[slot].last_used = 0;
+  if (slot == nqueues) nqueues++;
+  return slot;
 }
 
 u64 time_now(void) { return *(volatile u64 *)CLINT_MTIME; }
@@ -66,26 +85,28 @@ u64 time_now(void) { return *(volatile u64 *)CLINT_MTIME; }
 /* Chains bufs (device-readable ones first) on `queue` of the device at base, notifies, and polls
    for completion for at most timeout_ms. Returns the bytes the device wrote, or -1. */
 i64 virtio_request(u64 base, u32 queue, void (*configure)(u64), const struct vbuf *bufs, int n, u32 timeout_ms) {
-  if (n < 1 || n > QN || setup(base, queue, configure)) return -1;
+  int slot = n < 1 || n > QN ? -1 : setup(base, queue, configure);
+  if (slot < 0) return -1;
+  struct vq *q = &queues[slot];
   for (int i = 0; i < n; i++)
-    q.d[i] = (struct desc){ (u64)bufs[i].addr, bufs[i].len, (u16)((i + 1 < n ? 1 : 0) | (bufs[i].in ? 2 : 0)), (u16)(i + 1) };
-  q.avail.ring[q.avail.idx % QN] = 0;
+    q->d[i] = (struct desc){ (u64)bufs[i].addr, bufs[i].len, (u16)((i + 1 < n ? 1 : 0) | (bufs[i].in ? 2 : 0)), (u16)(i + 1) };
+  q->avail.ring[q->avail.idx % QN] = 0;
   fence();
-  q.avail.idx++;
+  q->avail.idx++;
   fence();
   mmio_w32(base + 0x50, queue);
   u64 deadline = time_now() + (u64)timeout_ms * (TIMEBASE_HZ / 1000);
   for (;;) {
     fence();
-    if (*(volatile u16 *)&q.used.idx != last_used) {
-      u32 len = q.used.ring[last_used % QN].len;
-      last_used++;
+    if (*(volatile u16 *)&q->used.idx != owner[slot].last_used) {
+      u32 len = q->used.ring[owner[slot].last_used % QN].len;
+      owner[slot].last_used++;
       mmio_w32(base + 0x64, mmio_r32(base + 0x60));
       return len;
     }
     if (time_now() > deadline) break;
   }
-  virtio_release(); /* the device may still own the buffers: reset it and start over next time */
+  forget(slot); /* the device may still own the buffers: reset it and start over next time */
   return -1;
 }
 
