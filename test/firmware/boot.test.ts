@@ -5,6 +5,7 @@
 import t from 'tap';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { bootDisk } from './boot-disk.ts';
 import { EMU_LEGACY, spawnBinary, startEmuWithQmp, tempDir, waitFor } from '../helpers/emu.ts';
 
@@ -111,3 +112,28 @@ t.test('emu: boot.order=d tries only the CD drives, dc both', async (t) => {
   await waitFor(() => PAYLOAD_LINE.test(c.stdout()), 'the payload', 30_000);
   t.match(c.stdout(), /Boot order: cd0, disk0\r?\n +cd0: not a disk[^\n]*\nBooting disk0: entry 0x80400000/);
 });
+
+t.test('emu-legacy: without fw_cfg in the device tree, device-tree order', { skip: hasDtc() ? false : 'needs dtc (Debian package device-tree-compiler)' }, async (t) => {
+  const dir = tempDir('emu-fw-boot-');
+  writeFileSync(join(dir, 'plain.img'), Buffer.alloc(512 * 1024));
+  writeFileSync(join(dir, 'boot.img'), bootDisk());
+  const drives = ['-drive', `file=${join(dir, 'plain.img')},if=none,id=p,format=raw`, '-device', 'virtio-blk-device,drive=p',
+    '-drive', `file=${join(dir, 'boot.img')},if=none,id=b,format=raw`, '-device', 'virtio-blk-device,drive=b,bootindex=0'];
+  // The machine's own device tree, less its fw-cfg node.
+  const dump = spawnBinary(t, EMU_LEGACY, ['-M', `virt,dumpdtb=${join(dir, 'virt.dtb')}`, '-m', '256M', '-nographic', ...drives]);
+  t.equal((await exited(dump))?.code, 0, 'dumpdtb');
+  const dts = execFileSync('dtc', ['-q', '-I', 'dtb', '-O', 'dts', join(dir, 'virt.dtb')], { encoding: 'utf8' });
+  const stripped = dts.replace(/\n\tfw-cfg@10100000 \{[^}]*\};\n/, '\n');
+  t.not(stripped, dts, 'the fw-cfg node is gone');
+  execFileSync('dtc', ['-q', '-I', 'dts', '-O', 'dtb', '-o', join(dir, 'no-fwcfg.dtb')], { input: stripped });
+  const p = spawnBinary(t, EMU_LEGACY, ['-nographic', '-m', '256M', '-dtb', join(dir, 'no-fwcfg.dtb'), ...drives, '-boot', 'order=d']);
+  await waitFor(() => PAYLOAD_LINE.test(p.stdout()), 'the payload', 30_000);
+  t.match(p.stdout(), /disk0 +512 KiB \(1024 x 512-byte blocks\)\r?\n/, 'no backing file names without fw_cfg');
+  // (emu-legacy adds its default CD drive, as QEMU does, on the first transport.)
+  t.match(p.stdout(), /Boot order: cd0, disk0, disk1\r?\n +cd0: not a disk[^\n]*\n +disk0: no boot header\r?\nBooting disk1/, 'bootindex and -boot order= unseen: device-tree order');
+  t.equal((await exited(p))?.code, 0);
+});
+
+function hasDtc(): boolean {
+  try { execFileSync('dtc', ['--version'], { stdio: 'ignore' }); return true; } catch { return false; }
+}
