@@ -6,6 +6,11 @@
  * When every hart is in WFI with nothing pending, the loop sleeps on a host timer until the
  * next CLINT deadline (or until kick() — an interrupt line rising, UART input — wakes it), so an
  * idle guest costs no host CPU.
+ *
+ * A hart spinning on a device it polls (pollingIdle(), from the UART when a console waits for a
+ * key without WFI) is treated like a hart in WFI for up to POLL_SLEEP_MS: it is skipped until a
+ * kick() or the time is up. The guest's clock runs on meanwhile, so its timeouts and countdowns
+ * keep real time; only the number of empty polls it makes changes.
  */
 import type { Hart } from './hart.ts';
 
@@ -24,8 +29,14 @@ export interface RunLoopOptions {
   quantum?: number;
 }
 
+/** How long a hart found polling an idle console is left out of the run. */
+export const POLL_SLEEP_MS = 100;
+
 export class RunLoop {
   private running = false;
+  /** The hart executing now, and the harts sleeping in a poll with the time they wake. */
+  private current: Hart | null = null;
+  private readonly polling = new Map<Hart, number>();
   private scheduled: NodeJS.Immediate | null = null;
   private sleeper: NodeJS.Timeout | null = null;
   private readonly sliceMs: number;
@@ -64,8 +75,17 @@ export class RunLoop {
     if (this.sleeper) { clearTimeout(this.sleeper); this.sleeper = null; }
   }
 
+  /** The hart running now polls a device that has nothing for it: let it sleep a while. */
+  pollingIdle(): void {
+    const h = this.current;
+    if (h === null || !this.running) return;
+    this.polling.set(h, performance.now() + POLL_SLEEP_MS);
+    h.stopRequested = true;
+  }
+
   /** Wake the loop early (an interrupt may have become pending for a sleeping hart). */
   kick(): void {
+    this.polling.clear();
     if (!this.running || this.scheduled) return;
     if (this.sleeper) { clearTimeout(this.sleeper); this.sleeper = null; }
     this.schedule();
@@ -88,9 +108,16 @@ export class RunLoop {
         let ran = false;
         for (const h of harts) {
           if (h.wfi && !h.wakeable()) continue;
+          if (this.polling.size > 0 && this.polling.has(h)) {
+            if (performance.now() < this.polling.get(h)! && !h.wakeable()) continue;
+            this.polling.delete(h);
+          }
+          this.current = h;
           this.instructions += h.run(this.quantum);
-          ran = true;
+          this.current = null;
           if (!this.running) return;
+          if (this.polling.has(h)) h.stopRequested = false;
+          ran = true;
         }
         if (!ran) { allIdle = true; break; }
         if (performance.now() - t0 >= this.sliceMs) break;
@@ -105,7 +132,8 @@ export class RunLoop {
     }
     if (!this.running) return;
     if (allIdle) {
-      const ms = this.timer.msUntilNextDeadline();
+      let ms = this.timer.msUntilNextDeadline();
+      for (const wake of this.polling.values()) ms = Math.min(ms, Math.max(0, wake - performance.now()));
       if (ms === Infinity) return; // sleep until kick()
       // A far deadline (mtimecmp = ~0, as firmware parks the timer) exceeds setTimeout's 2^31 - 1 ms,
       // which Node would turn into 1 ms and a busy loop; waking early only re-checks.

@@ -24,6 +24,8 @@ const IIR_NO_INT = 0x01, IIR_THRI = 0x02, IIR_RDI = 0x04, IIR_RLSI = 0x06, IIR_F
 const LCR_DLAB = 0x80;
 const MCR_LOOP = 0x10;
 const FIFO_SIZE = 16;
+const POLL_COUNT = 256;
+const POLL_WINDOW_MS = 2;
 
 export class Uart16550 implements MmioDevice {
   private ier = 0;
@@ -38,6 +40,17 @@ export class Uart16550 implements MmioDevice {
   private readonly rx: number[] = [];
   private readonly hostQueue: number[] = [];
   private readonly one = new Uint8Array(1);
+
+  /**
+   * Called when the guest spins reading an empty receiver (a console polled for a key, as U-Boot's
+   * and OpenSBI's consoles do, without WFI), so the run loop can let that hart sleep until input
+   * arrives or a short while passes, instead of burning a host core. Also called on host input.
+   */
+  onPolling: (() => void) | null = null;
+  onInput: (() => void) | null = null;
+  /** Consecutive LSR reads finding nothing received, with nothing else done to the UART. */
+  private emptyPolls = 0;
+  private pollStart = 0;
 
   constructor(private readonly irq: IrqLine, public backend: SerialBackend | null = null) {}
 
@@ -55,6 +68,20 @@ export class Uart16550 implements MmioDevice {
     for (const b of bytes) this.hostQueue.push(b);
     this.refill();
     this.update();
+    this.emptyPolls = 0;
+    this.onInput?.();
+  }
+
+  /**
+   * A tight poll: POLL_COUNT empty LSR reads in a row within POLL_WINDOW_MS of host time. A guest
+   * computing while it checks for a key now and then (U-Boot's ctrlc()) polls far more slowly and
+   * is never put to sleep.
+   */
+  private polled(): void {
+    if (this.emptyPolls === 0) this.pollStart = performance.now();
+    if (++this.emptyPolls < POLL_COUNT) return;
+    this.emptyPolls = 0;
+    if (performance.now() - this.pollStart <= POLL_WINDOW_MS) this.onPolling?.();
   }
 
   /** Bytes waiting on the host side (not yet in the guest-visible FIFO). */
@@ -79,6 +106,8 @@ export class Uart16550 implements MmioDevice {
 
   read(offset: number, size: 1 | 2 | 4): number {
     void size;
+    if (offset === 5 && !(this.lcr & LCR_DLAB) && this.rx.length === 0 && this.lsrErr === 0) this.polled();
+    else this.emptyPolls = 0;
     switch (offset) {
       case 0:
         if (this.lcr & LCR_DLAB) return this.dll;
@@ -112,6 +141,7 @@ export class Uart16550 implements MmioDevice {
 
   write(offset: number, size: 1 | 2 | 4, value: number): void {
     void size;
+    this.emptyPolls = 0;
     value &= 0xff;
     switch (offset) {
       case 0:

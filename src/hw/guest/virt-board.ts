@@ -91,6 +91,8 @@ export class VirtBoard {
       this.as.map(0x30000000, 0x10000000, new UnimplementedDevice('pcie-ecam', 0xffffffff), 'pcie-ecam');
     }
     this.runLoop = new RunLoop(this.harts, this.clint, opts.runLoop);
+    this.uart.onPolling = () => this.runLoop.pollingIdle();
+    this.uart.onInput = () => this.runLoop.kick();
   }
 
   /** Place firmware, kernel and DTB as QEMU does and write the reset vector. */
