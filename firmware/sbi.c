@@ -38,16 +38,21 @@ static u64 hsm_addr[MAX_HARTS], hsm_opaque[MAX_HARTS];
 
 /* What every hart does before running S-mode code: OpenSBI's split of interrupts and exceptions,
    PMP open to S and U outside the firmware, counters readable, no stale timer interrupt. */
+extern char __fw_end[]; /* link.ld: the end of the stacks */
+
 void hart_init(u64 hartid) {
   csr_write(mideleg, MIP_SSIP | MIP_STIP | MIP_SEIP);
   /* misaligned fetch, breakpoint, ecall from U, the three page faults */
   csr_write(medeleg, (1UL << 0) | (1UL << 3) | (1UL << 8) | (1UL << 12) | (1UL << 13) | (1UL << 15));
   csr_write(mcounteren, 7);
-  /* Entry 0 keeps S and U out of the firmware's 2 MiB (M-mode ignores unlocked entries); entry 1
-     opens everything else. NAPOT encodes base | (size / 8 - 1) in units of 4 bytes. */
-  csr_write(pmpaddr0, (FW_BASE >> 2) | ((FW_SIZE >> 3) - 1));
-  csr_write(pmpaddr1, ~0UL >> 10);
-  csr_write(pmpcfg0, 0x18 | (0x1fUL << 8));
+  /* Entry 1 (TOR from entry 0's address) keeps S and U out of the firmware's image, data and
+     stacks (M-mode ignores unlocked entries); entry 2 opens everything else. Not the whole 2 MiB
+     kept from the kernel: U-Boot puts its early stack just below 0x80200000, as it does above
+     OpenSBI, whose region is its own footprint too. */
+  csr_write(pmpaddr0, FW_BASE >> 2);
+  csr_write(pmpaddr1, (u64)__fw_end >> 2);
+  csr_write(pmpaddr2, ~0UL >> 10);
+  csr_write(pmpcfg0, (0x08UL << 8) | (0x1fUL << 16));
   mmio_w64(CLINT_MTIMECMP(hartid), ~0UL);
   csr_clear(mip, MIP_STIP | MIP_SSIP);
   csr_write(mie, MIP_MSIP);

@@ -10,7 +10,7 @@ import { runGuest, guestElf, GUESTS } from './helpers.ts';
 // Each guest runs three ways: as shipped, with the block compiler compiling everything that
 // runs twice (so short guests exercise compiled code), and with the interpreter alone.
 for (const jit of [undefined, 'eager', 'off'] as const) {
-  for (const name of ['isa', 'atomics', 'traps', 'paging', 'interrupts', 'smc']) {
+  for (const name of ['isa', 'atomics', 'traps', 'paging', 'interrupts', 'smc', 'pmp']) {
     t.test(`${name}${jit ? ` (jit ${jit})` : ''}`, async (t) => {
       const r = await runGuest({ kernel: guestElf(name) }, { timeoutMs: 60000, jit });
       const expected = readFileSync(join(GUESTS, `${name}.expected`), 'latin1');

@@ -1,5 +1,5 @@
 /**
- * One RV64IMAC(+Zicsr, Zifencei) hart with M/S/U modes, Sv39/Sv48 paging and traps.
+ * One RV64IMAC(+Zicsr, Zifencei) hart with M/S/U modes, Sv39/Sv48 paging, PMP and traps.
  *
  * Representation (chosen by bench/cpu-regs, see RESULTS.md there): integer registers live in
  * one Int32Array of 64 entries, register r at [2r] (low word) and [2r+1] (high word). 64-bit
@@ -15,6 +15,7 @@
 import { AddressSpace, BusError, RAM_BASE } from '../memory/address-space.ts';
 import { RVC_TABLE, initRvcTable } from './rvc.ts';
 import { BlockCache, FAR, type BlockFn } from './jit.ts';
+import { Pmp, PMP_ENTRIES, PMP_ALLOW, PMP_DENY } from './pmp.ts';
 
 const NO_BLOCKS: (BlockFn | undefined)[] = new Array(2048);
 import { muldiv64, muldiv32, out as mdOut } from './muldiv.ts';
@@ -38,7 +39,6 @@ const C_MTVEC = 0, C_STVEC = 1, C_MEPC = 2, C_SEPC = 3, C_MTVAL = 4, C_STVAL = 5
 
 /** Number of MHPM counters OpenSBI will find (QEMU reports 16: mhpmcounter3..18). */
 const NUM_HPM = 16;
-const NUM_PMP = 16;
 
 const MISA_LO = (1 << 0) | (1 << 2) | (1 << 8) | (1 << 12) | (1 << 18) | (1 << 20); // A C I M S U
 const MISA_HI = 2 << 30; // MXL = 64
@@ -67,8 +67,8 @@ export class Hart {
   mcountinhibit = 0;
   fcsr = 0;
   readonly c = new Int32Array(32);
-  readonly pmpcfg = new Uint8Array(NUM_PMP);
-  readonly pmpaddr = new Int32Array(NUM_PMP * 2);
+  /** Physical memory protection, checked when a TLB entry is filled (pmp.ts). */
+  readonly pmp = new Pmp();
   readonly hpmcounter = new Float64Array(NUM_HPM);
   readonly hpmevent = new Float64Array(NUM_HPM);
   /** Instructions retired (also used for cycle). */
@@ -99,12 +99,17 @@ export class Hart {
   // address translation state
   private xlateI = false;
   private xlateD = false;
+  /** Paging applies to fetches / data accesses (xlateI/D are also set for PMP alone). */
+  private pagingI = false;
+  private pagingD = false;
   private effPrivD = PRV_M;
   private readonly tlbTag = new Float64Array(TLB_SIZE * 3).fill(NaN);
   private readonly tlbPa = new Float64Array(TLB_SIZE * 3);
   private tlbUsed = false;
   /** Fetch page cache: virtual page start and RAM byte offset of that page. */
   private fvp = NaN;
+  /** Set by a fetch PMP checked on its own (its page is cut by an entry edge): not cached in fvp. */
+  private fetchUncached = false;
   private fbase = 0;
   /** Set by stores that reach the bus (not plain RAM): the exec loop then ends its chunk. */
   deviceWritten = false;
@@ -147,8 +152,7 @@ export class Hart {
     this.medeleg = this.mideleg = this.mie = this.mipSw = 0;
     this.mcounteren = this.scounteren = this.menvcfg = this.senvcfg = this.mcountinhibit = this.fcsr = 0;
     this.c.fill(0);
-    this.pmpcfg.fill(0);
-    this.pmpaddr.fill(0);
+    this.pmp.reset();
     this.hpmcounter.fill(0);
     this.hpmevent.fill(0);
     this.instret = this.cycleOffset = this.instretOffset = 0;
@@ -553,6 +557,8 @@ export class Hart {
         if (this.priv < PRV_M) this.raise(EXC.illegal, insn, 0);
         let ms = this.mstatus;
         const mpp = (ms & MS_MPP) >>> MS_MPP_SHIFT;
+        // QEMU 7.2 refuses to leave M-mode while no PMP entry is active (S/U could reach nothing)
+        if (mpp !== PRV_M && this.pmp.active === 0) this.raise(EXC.illegal, insn, 0);
         ms = (ms & ~(MS_MIE | MS_MPP)) | ((ms & MS_MPIE) ? MS_MIE : 0) | MS_MPIE;
         if (mpp !== PRV_M) ms &= ~MS_MPRV;
         this.mstatus = ms;
@@ -678,16 +684,16 @@ export class Hart {
     if (csr >= CSR.pmpcfg0 && csr < CSR.pmpcfg0 + 16) {
       const k = csr - CSR.pmpcfg0;
       if (k & 1) this.raise(EXC.illegal, insn, 0);
-      if (k >= NUM_PMP / 4) return 0;
-      const b = this.pmpcfg, o = k * 4;
+      if (k >= PMP_ENTRIES / 4) return 0;
+      const b = this.pmp.cfg, o = k * 4;
       this.csrHi = b[o + 4] | (b[o + 5] << 8) | (b[o + 6] << 16) | (b[o + 7] << 24);
       return b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24);
     }
     if (csr >= CSR.pmpaddr0 && csr < CSR.pmpaddr0 + 64) {
       const k = csr - CSR.pmpaddr0;
-      if (k >= NUM_PMP) return 0;
-      this.csrHi = this.pmpaddr[2 * k + 1];
-      return this.pmpaddr[2 * k];
+      if (k >= PMP_ENTRIES) return 0;
+      this.csrHi = this.pmp.addr[2 * k + 1];
+      return this.pmp.addr[2 * k];
     }
     if (csr >= 0xb03 && csr <= 0xb1f) { const k = csr - 0xb03; return k < NUM_HPM ? this.split(this.hpmcounter[k]) : 0; }
     if (csr >= 0xc03 && csr <= 0xc1f) {
@@ -750,22 +756,16 @@ export class Hart {
     }
     if (csr >= CSR.pmpcfg0 && csr < CSR.pmpcfg0 + 16) {
       const k = csr - CSR.pmpcfg0;
-      if (k >= NUM_PMP / 4) return;
-      const b = this.pmpcfg, o = k * 4;
-      for (let j = 0; j < 8; j++) {
-        if (b[o + j] & 0x80) continue; // locked
-        let v = (j < 4 ? lo >>> (8 * j) : hi >>> (8 * (j - 4))) & 0x9f;
-        if ((v & 3) === 2) v &= ~3; // W without R is reserved
-        b[o + j] = v;
-      }
+      if (k >= PMP_ENTRIES / 4) return;
+      for (let j = 0; j < 8; j++) this.pmp.writeCfg(k * 4 + j, j < 4 ? lo >>> (8 * j) : hi >>> (8 * (j - 4)));
+      this.pmpChanged();
       return;
     }
     if (csr >= CSR.pmpaddr0 && csr < CSR.pmpaddr0 + 64) {
       const k = csr - CSR.pmpaddr0;
-      if (k >= NUM_PMP) return;
-      if (this.pmpcfg[k] & 0x80) return;
-      if (k + 1 < NUM_PMP && (this.pmpcfg[k + 1] & 0x98) === 0x88) return; // locked TOR above
-      this.pmpaddr[2 * k] = lo; this.pmpaddr[2 * k + 1] = hi & 0x3fffff; // 54 address bits
+      if (k >= PMP_ENTRIES) return;
+      this.pmp.writeAddr(k, lo, hi);
+      this.pmpChanged();
       return;
     }
     if (csr >= 0xb03 && csr <= 0xb1f) { const k = csr - 0xb03; if (k < NUM_HPM) this.hpmcounter[k] = hi * TWO32 + (lo >>> 0); return; }
@@ -811,7 +811,7 @@ export class Hart {
     const size = f3 === 2 ? 4 : 8;
     const isLr = f5 === 2;
     if (vlo & (size - 1)) this.raise(isLr ? EXC.loadMisaligned : EXC.storeMisaligned, vlo, vhi);
-    const pa = this.translateData(vlo, vhi, isLr ? ACC_LOAD : ACC_STORE);
+    const pa = this.translateData(vlo, vhi, isLr ? ACC_LOAD : ACC_STORE, size);
     const bl = x[rs2], bh = x[rs2 + 1];
     if (f5 === 3) { // sc
       let ok = this.resValid && this.resPa === pa;
@@ -858,32 +858,32 @@ export class Hart {
   }
 
   // --- memory access --------------------------------------------------------------------
-  private translateData(lo: number, hi: number, acc: number): number {
-    if (this.xlateD) return this.translate(lo, hi, acc);
+  private translateData(lo: number, hi: number, acc: number, size = 1): number {
+    if (this.xlateD) return this.translate(lo, hi, acc, size);
     if (hi !== 0) this.raise(acc === ACC_STORE ? EXC.storeAccess : EXC.loadAccess, lo, hi);
     return lo >>> 0;
   }
 
   load8(lo: number, hi: number): number {
-    const pa = this.xlateD ? this.translate(lo, hi, ACC_LOAD) : (hi === 0 ? lo >>> 0 : this.raise(EXC.loadAccess, lo, hi));
+    const pa = this.xlateD ? this.translate(lo, hi, ACC_LOAD, 1) : (hi === 0 ? lo >>> 0 : this.raise(EXC.loadAccess, lo, hi));
     const off = pa - RAM_BASE;
     if (off >= 0 && off < this.ramSize) return this.ram8[off];
     return this.physRead(pa, 1, lo, hi, ACC_LOAD);
   }
   load16(lo: number, hi: number): number {
-    const pa = this.xlateD ? this.translate(lo, hi, ACC_LOAD) : (hi === 0 ? lo >>> 0 : this.raise(EXC.loadAccess, lo, hi));
+    const pa = this.xlateD ? this.translate(lo, hi, ACC_LOAD, 2) : (hi === 0 ? lo >>> 0 : this.raise(EXC.loadAccess, lo, hi));
     const off = pa - RAM_BASE;
     if ((off & 1) === 0 && off >= 0 && off < this.ramSize) return this.ram16[off >>> 1];
     return this.slowRead(pa, 2, lo, hi);
   }
   load32(lo: number, hi: number): number {
-    const pa = this.xlateD ? this.translate(lo, hi, ACC_LOAD) : (hi === 0 ? lo >>> 0 : this.raise(EXC.loadAccess, lo, hi));
+    const pa = this.xlateD ? this.translate(lo, hi, ACC_LOAD, 4) : (hi === 0 ? lo >>> 0 : this.raise(EXC.loadAccess, lo, hi));
     const off = pa - RAM_BASE;
     if ((off & 3) === 0 && off >= 0 && off < this.ramSize) return this.ram32[off >>> 2];
     return this.slowRead(pa, 4, lo, hi) | 0;
   }
   load64(lo: number, hi: number): number {
-    const pa = this.xlateD ? this.translate(lo, hi, ACC_LOAD) : (hi === 0 ? lo >>> 0 : this.raise(EXC.loadAccess, lo, hi));
+    const pa = this.xlateD ? this.translate(lo, hi, ACC_LOAD, 8) : (hi === 0 ? lo >>> 0 : this.raise(EXC.loadAccess, lo, hi));
     const off = pa - RAM_BASE;
     if ((off & 7) === 0 && off >= 0 && off < this.ramSize) {
       const k = off >>> 2;
@@ -893,25 +893,25 @@ export class Hart {
     return this.slowRead(pa, 8, lo, hi);
   }
   store8(lo: number, hi: number, v: number): void {
-    const pa = this.xlateD ? this.translate(lo, hi, ACC_STORE) : (hi === 0 ? lo >>> 0 : this.raise(EXC.storeAccess, lo, hi));
+    const pa = this.xlateD ? this.translate(lo, hi, ACC_STORE, 1) : (hi === 0 ? lo >>> 0 : this.raise(EXC.storeAccess, lo, hi));
     const off = pa - RAM_BASE;
     if (off >= 0 && off < this.ramSize) { this.ram8[off] = v; if (this.codeMap[off >>> 12] !== 0) this.bus.codeWrite(off, 1); return; }
     this.physWrite(pa, 1, v, 0, lo, hi);
   }
   store16(lo: number, hi: number, v: number): void {
-    const pa = this.xlateD ? this.translate(lo, hi, ACC_STORE) : (hi === 0 ? lo >>> 0 : this.raise(EXC.storeAccess, lo, hi));
+    const pa = this.xlateD ? this.translate(lo, hi, ACC_STORE, 2) : (hi === 0 ? lo >>> 0 : this.raise(EXC.storeAccess, lo, hi));
     const off = pa - RAM_BASE;
     if ((off & 1) === 0 && off >= 0 && off < this.ramSize) { this.ram16[off >>> 1] = v; if (this.codeMap[off >>> 12] !== 0) this.bus.codeWrite(off, 2); return; }
     this.slowWrite(pa, 2, v, 0, lo, hi);
   }
   store32(lo: number, hi: number, v: number): void {
-    const pa = this.xlateD ? this.translate(lo, hi, ACC_STORE) : (hi === 0 ? lo >>> 0 : this.raise(EXC.storeAccess, lo, hi));
+    const pa = this.xlateD ? this.translate(lo, hi, ACC_STORE, 4) : (hi === 0 ? lo >>> 0 : this.raise(EXC.storeAccess, lo, hi));
     const off = pa - RAM_BASE;
     if ((off & 3) === 0 && off >= 0 && off < this.ramSize) { this.ram32[off >>> 2] = v; if (this.codeMap[off >>> 12] !== 0) this.bus.codeWrite(off, 4); return; }
     this.slowWrite(pa, 4, v, 0, lo, hi);
   }
   store64(lo: number, hi: number, vl: number, vh: number): void {
-    const pa = this.xlateD ? this.translate(lo, hi, ACC_STORE) : (hi === 0 ? lo >>> 0 : this.raise(EXC.storeAccess, lo, hi));
+    const pa = this.xlateD ? this.translate(lo, hi, ACC_STORE, 8) : (hi === 0 ? lo >>> 0 : this.raise(EXC.storeAccess, lo, hi));
     const off = pa - RAM_BASE;
     if ((off & 7) === 0 && off >= 0 && off < this.ramSize) { const k = off >>> 2; this.ram32[k] = vl; this.ram32[k + 1] = vh; if (this.codeMap[off >>> 12] !== 0) this.bus.codeWrite(off, 8); return; }
     this.slowWrite(pa, 8, vl, vh, lo, hi);
@@ -974,8 +974,19 @@ export class Hart {
   // --- fetch ----------------------------------------------------------------------------
   private fetchSlow(pc: number): number {
     const lo = pc | 0, hi = Math.floor(pc / TWO32) | 0;
+    this.fetchUncached = false;
     const pa = this.fetchPa(lo, hi);
     const off = pa - RAM_BASE;
+    if (off >= 0 && off < this.ramSize && this.fetchUncached) { // every fetch from this page is checked
+      this.fvp = NaN;
+      let v = this.ram16[off >>> 1];
+      if ((v & 3) === 3) {
+        const pc2 = pc + 2;
+        const pa2 = this.fetchPa(pc2 | 0, Math.floor(pc2 / TWO32) | 0);
+        v |= this.fetchHalf(pa2, pc2) << 16;
+      }
+      return v;
+    }
     if (off >= 0 && off < this.ramSize) {
       // cache this page for the fast path
       this.fvp = pc - (lo & 0xfff);
@@ -1004,7 +1015,7 @@ export class Hart {
     }
   }
   private fetchPa(lo: number, hi: number): number {
-    if (this.xlateI) return this.translate(lo, hi, ACC_FETCH);
+    if (this.xlateI) return this.translate(lo, hi, ACC_FETCH, 2);
     if (hi !== 0) this.raise(EXC.instrAccess, lo, hi);
     return lo >>> 0;
   }
@@ -1019,17 +1030,55 @@ export class Hart {
     const mode = this.c[2 * C_SATP + 1] >>> 28;
     const ms = this.mstatus;
     const effD = (this.priv === PRV_M && (ms & MS_MPRV)) ? (ms & MS_MPP) >>> MS_MPP_SHIFT : this.priv;
-    this.xlateI = mode !== 0 && this.priv !== PRV_M;
-    this.xlateD = mode !== 0 && effD !== PRV_M;
+    this.pagingI = mode !== 0 && this.priv !== PRV_M;
+    this.pagingD = mode !== 0 && effD !== PRV_M;
+    // with PMP active every access goes through the TLB, whose fill checks PMP (bare: identity)
+    const pmpOn = this.pmp.active !== 0;
+    this.xlateI = this.pagingI || pmpOn;
+    this.xlateD = this.pagingD || pmpOn;
     this.effPrivD = effD;
     this.flushTlb();
   }
 
-  private translate(lo: number, hi: number, acc: number): number {
+  private pmpChanged(): void {
+    this.pmp.update();
+    this.updateXlate(); // flushes the TLB and the fetch page: their PMP checks are stale
+  }
+
+  private translate(lo: number, hi: number, acc: number, size: number): number {
     const key = hi * 1048576 + (lo >>> 12);
     const idx = acc * TLB_SIZE + ((lo >>> 12) & (TLB_SIZE - 1));
     if (this.tlbTag[idx] === key) return this.tlbPa[idx] + (lo & 0xfff);
-    return this.walk(lo, hi, acc, key, idx);
+    return this.fill(lo, hi, acc, size, key, idx);
+  }
+
+  /**
+   * TLB miss: translate (or identity when paging is off), then check PMP for the physical page.
+   * A page PMP allows as a whole is cached; one an entry edge cuts is checked access by access.
+   */
+  private fill(lo: number, hi: number, acc: number, size: number, key: number, idx: number): number {
+    const paging = acc === ACC_FETCH ? this.pagingI : this.pagingD;
+    let pagePa: number;
+    if (paging) pagePa = this.walk(lo, hi, acc);
+    else {
+      if (hi !== 0) this.accessFault(acc, lo, hi);
+      pagePa = (lo >>> 0) - (lo & 0xfff);
+    }
+    const pmp = this.pmp;
+    if (pmp.active !== 0) {
+      const priv = acc === ACC_FETCH ? this.priv : this.effPrivD;
+      const r = pmp.pageResult(pagePa, acc, priv);
+      if (r === PMP_DENY) this.accessFault(acc, lo, hi);
+      if (r !== PMP_ALLOW) { // an entry edge inside the page: check this access, cache nothing
+        if (!pmp.check(pagePa + (lo & 0xfff), size, acc, priv)) this.accessFault(acc, lo, hi);
+        if (acc === ACC_FETCH) this.fetchUncached = true;
+        return pagePa + (lo & 0xfff);
+      }
+    }
+    this.tlbTag[idx] = key;
+    this.tlbPa[idx] = pagePa;
+    this.tlbUsed = true;
+    return pagePa + (lo & 0xfff);
   }
 
   private pageFault(acc: number, lo: number, hi: number): never {
@@ -1039,7 +1088,8 @@ export class Hart {
     this.raise(acc === ACC_FETCH ? EXC.instrAccess : acc === ACC_LOAD ? EXC.loadAccess : EXC.storeAccess, lo, hi);
   }
 
-  private walk(lo: number, hi: number, acc: number, key: number, idx: number): number {
+  /** Sv39/Sv48 walk: the physical page of a virtual address (page-table reads are PMP-checked as S-mode loads). */
+  private walk(lo: number, hi: number, acc: number): number {
     const c = this.c;
     const satpLo = c[2 * C_SATP], satpHi = c[2 * C_SATP + 1];
     const mode = satpHi >>> 28;
@@ -1055,6 +1105,7 @@ export class Hart {
       const pteAddr = a + vpn * 8;
       const po = pteAddr - RAM_BASE;
       if (!(po >= 0 && po + 8 <= this.ramSize)) this.accessFault(acc, lo, hi);
+      if (this.pmp.active !== 0 && !this.pmp.check(pteAddr, 8, ACC_LOAD, PRV_S)) this.accessFault(acc, lo, hi);
       const k = po >>> 2;
       let pl = this.ram32[k];
       const ph = this.ram32[k + 1];
@@ -1079,12 +1130,7 @@ export class Hart {
       const need = 0x40 | (acc === ACC_STORE ? 0x80 : 0);
       if ((pl & need) !== need) { pl |= need; this.ram32[k] = pl; }
       const vpnLow = Math.floor(vaBits / 4096) % span;
-      const pagePa = (ppn + vpnLow) * 4096;
-      // loads must not cache a translation that a later store would need to dirty
-      this.tlbTag[idx] = key;
-      this.tlbPa[idx] = pagePa;
-      this.tlbUsed = true;
-      return pagePa + (lo & 0xfff);
+      return (ppn + vpnLow) * 4096;
     }
     return this.pageFault(acc, lo, hi);
   }
