@@ -1,0 +1,59 @@
+'use strict';
+// Starts one of emu's binaries from its script bundle, dist/NAME.cjs, through V8's code cache, so that
+// V8 neither parses the megabyte of bundle nor compiles the functions start-up runs: they come
+// compiled from dist/NAME.cjs.v8cache (bench/RESULTS.md has the measurements). Node 20 has no code
+// cache for ES modules, which is why the binaries are bundled as scripts.
+//
+// The cache is written by the build (scripts/code-cache.mjs runs each binary's start-up once), and is
+// valid for one bundle (the build id on its first line), one Node version and one set of V8 flags.
+// When it is missing or V8 rejects it, this run compiles from source and writes a fresh one when the
+// process exits, or 3 s after start for a process that lives on; a read-only install just runs without.
+// EMU_CODE_CACHE=off ignores the cache; EMU_CODE_CACHE=train always writes it at exit (the build).
+const fs = require('node:fs');
+const path = require('node:path');
+const vm = require('node:vm');
+
+// Node's CommonJS wrapper (require('node:module').wrap, without loading node:module and the ES
+// module loader it brings along).
+const WRAPPER = ['(function (exports, require, module, __filename, __dirname) { ', '\n});'];
+
+module.exports = function start(name) {
+  const file = path.join(__dirname, '..', 'dist', `${name}.cjs`);
+  const cacheFile = `${file}.v8cache`;
+  // The build keeps the bundles ASCII, so latin1 reads them without decoding UTF-8.
+  const source = fs.readFileSync(file, 'latin1');
+  const mode = process.env.EMU_CODE_CACHE || 'on';
+  const key = `emu-code-cache ${source.slice(0, source.indexOf('\n'))} ${process.version} ${process.arch}\n`;
+  let cachedData;
+  if (mode === 'on') {
+    try {
+      const b = fs.readFileSync(cacheFile);
+      if (b.toString('latin1', 0, key.length) === key) cachedData = b.subarray(key.length);
+    } catch {
+      // no cache yet
+    }
+  }
+  const script = new vm.Script(WRAPPER[0] + source + WRAPPER[1], { filename: file, cachedData });
+  if (mode === 'train' || (mode === 'on' && (cachedData === undefined || script.cachedDataRejected))) {
+    let written = false;
+    const write = () => {
+      if (written) return;
+      written = true;
+      // The functions compiled so far go into the cache; a rename keeps concurrent starts from
+      // reading a half-written file.
+      const tmp = `${cacheFile}.${process.pid}.tmp`;
+      try {
+        fs.writeFileSync(tmp, Buffer.concat([Buffer.from(key, 'latin1'), script.createCachedData()]));
+        fs.renameSync(tmp, cacheFile);
+      } catch {
+        try { fs.unlinkSync(tmp); } catch { /* nothing was written */ }
+      }
+    };
+    process.once('exit', write);
+    if (mode === 'on') setTimeout(write, 3000).unref();
+  }
+  // The bundles require only Node's built-in modules (and ws's optional add-ons, from node_modules
+  // above bin/ as above dist/), so this module's require serves them.
+  const mod = { exports: {}, filename: file, id: file };
+  script.runInThisContext().call(mod.exports, mod.exports, require, mod, file, path.dirname(file));
+};
