@@ -23,7 +23,10 @@ export interface TimerSource {
 }
 
 export interface RunLoopOptions {
-  /** Host milliseconds per slice before yielding to the event loop (default 4). */
+  /**
+   * Host milliseconds per slice before yielding to the event loop (default 2: a QMP command
+   * waits half a slice on average, bench/cpu/qmp-latency.ts; a yield costs some microseconds).
+   */
   sliceMs?: number;
   /** Instructions a hart runs before the next hart gets its turn (default 20000). */
   quantum?: number;
@@ -47,7 +50,7 @@ export class RunLoop {
   onError: ((e: unknown) => void) | null = null;
 
   constructor(readonly harts: Hart[], readonly timer: TimerSource, opts: RunLoopOptions = {}) {
-    this.sliceMs = opts.sliceMs ?? 4;
+    this.sliceMs = opts.sliceMs ?? 2;
     this.quantum = opts.quantum ?? 20000;
     for (const h of harts) h.onIrqRaised = () => this.kick();
   }
