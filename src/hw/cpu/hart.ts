@@ -13,7 +13,7 @@
  * from the memory/CSR helpers and caught once per execution chunk.
  */
 import { AddressSpace, BusError, RAM_BASE } from '../memory/address-space.ts';
-import { RVC_TABLE, initRvcTable } from './rvc.ts';
+import { RVC_TABLE, RVC_UNSEEN, rvcFill } from './rvc.ts';
 import { BlockCache, FAR, type BlockFn } from './jit.ts';
 import { Pmp, PMP_ENTRIES, PMP_ALLOW, PMP_DENY } from './pmp.ts';
 
@@ -131,7 +131,6 @@ export class Hart {
   private readonly codeMap: Uint8Array;
 
   constructor(bus: AddressSpace, hartId = 0, opts: { jit?: boolean } = {}) {
-    initRvcTable();
     this.bus = bus;
     // EMU_JIT=off runs the interpreter alone (to tell a compiler bug from a guest bug).
     this.jit = opts.jit === false || process.env.EMU_JIT === 'off' ? null : BlockCache.for(bus);
@@ -270,7 +269,8 @@ export class Hart {
           let ilen = 4;
           if ((insn & 3) !== 3) {
             ilen = 2;
-            const e = RVC_TABLE[insn & 0xffff];
+            let e = RVC_TABLE[insn & 0xffff];
+            if (e === RVC_UNSEEN) e = rvcFill(insn & 0xffff);
             if (e === 0) this.raise(EXC.illegal, insn & 0xffff, 0);
             insn = e;
           }

@@ -15,7 +15,7 @@
  * h.pc, so a trap leaves the hart exactly as the interpreter would.
  */
 import type { AddressSpace } from '../memory/address-space.ts';
-import { RVC_TABLE } from './rvc.ts';
+import { RVC_TABLE, RVC_UNSEEN, rvcFill } from './rvc.ts';
 import { muldiv64, muldiv32, out as mdOut } from './muldiv.ts';
 
 export type BlockFn = ((h: unknown, x: Int32Array) => number) & { n: number };
@@ -51,6 +51,7 @@ export function compileBlock(ram16: Uint16Array, base16: number, off: number): B
       ilen = 4;
     } else {
       insn = RVC_TABLE[raw & 0xffff];
+      if (insn === RVC_UNSEEN) insn = rvcFill(raw & 0xffff);
       if (insn === 0) break;
     }
     const g = gen(insn, d, ilen, n + 1);

@@ -1,7 +1,7 @@
 /**
  * RVC (compressed) expansion: every 16-bit encoding maps to the 32-bit instruction it stands
- * for, so the interpreter executes one instruction set. The table is built once (65536
- * entries, a few ms) and the hot loop does one array read per compressed instruction.
+ * for, so the interpreter executes one instruction set. The hot loop does one array read per
+ * compressed instruction (and one expansion the first time an encoding is met).
  * 0 marks an illegal/reserved encoding (0 is never a valid 32-bit instruction either).
  */
 
@@ -106,15 +106,16 @@ function expand(c: number): number {
 }
 
 /**
- * RVC_TABLE[c] = the 32-bit expansion of compressed instruction c, or 0 if illegal. Filled by
- * initRvcTable() when the first hart is created rather than at module load: building it takes tens of
- * milliseconds, which every emu start-up would pay even when no guest runs (emu --check, -S).
+ * RVC_TABLE[c] = the 32-bit expansion of compressed instruction c, 0 if illegal, or RVC_UNSEEN until c
+ * is first executed: entries are expanded on first use (rvcFill) rather than all 49152 up front, which
+ * took 35–45 ms of CPU at the creation of the first hart, on the way to every guest's first
+ * instruction (bench/RESULTS.md). RVC_UNSEEN is 1, which ends in binary 01 and so is never the
+ * expansion of anything (32-bit instructions end in 11).
  */
-export let RVC_TABLE: Int32Array = new Int32Array(0);
+export const RVC_UNSEEN = 1;
+export const RVC_TABLE: Int32Array = new Int32Array(65536).fill(RVC_UNSEEN);
 
-export function initRvcTable(): void {
-  if (RVC_TABLE.length) return;
-  const t = new Int32Array(65536);
-  for (let c = 0; c < 65536; c++) if ((c & 3) !== 3) t[c] = expand(c) | 0;
-  RVC_TABLE = t;
+/** The expansion of compressed instruction c (0 if illegal), computed and kept on its first use. */
+export function rvcFill(c: number): number {
+  return (RVC_TABLE[c] = expand(c) | 0);
 }
