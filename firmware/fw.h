@@ -83,6 +83,7 @@ struct vbuf { void *addr; u32 len; int in; /* in: the device writes it */ };
 u32 virtio_id(u64 base);
 u32 virtio_config32(u64 base, u32 offset);
 i64 virtio_request(u64 base, u32 queue, void (*configure)(u64 base), const struct vbuf *bufs, int n, u32 timeout_ms);
+i64 virtio_requests(u64 base, u32 queue, void (*configure)(u64 base), const struct vbuf *bufs, const int *counts, int nchains, u32 timeout_ms);
 void virtio_release(void);
 u64 time_now(void);
 u64 virtio_blk_sectors(u64 base);

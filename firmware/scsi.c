@@ -7,18 +7,20 @@
 #define CDB_SIZE 32
 #define SENSE_SIZE 96
 
-static struct {
+struct req {
   u8 lun[8];
   u64 id;
   u8 task_attr, prio, crn;
   u8 cdb[CDB_SIZE];
-} __attribute__((packed)) req;
-static struct {
+} __attribute__((packed));
+struct resp {
   u32 sense_len, resid;
   u16 status_qualifier;
   u8 status, response;
   u8 sense[SENSE_SIZE];
-} __attribute__((packed)) resp;
+} __attribute__((packed));
+static struct req req;
+static struct resp resp;
 
 /* The outcome of one command: GOOD, CHECK CONDITION with its sense, or no such target/failure. */
 enum { R_GOOD, R_CHECK, R_BAD_TARGET, R_FAIL };
@@ -30,13 +32,17 @@ static void configure(u64 base) {
   mmio_w32(base + 0x100 + 24, CDB_SIZE);
 }
 
+static void fill(struct req *r, const struct scsi_unit *u, const u8 *cdb, int cdb_len) {
+  for (u64 i = 0; i < sizeof *r; i++) ((u8 *)r)[i] = 0;
+  r->lun[0] = 1;
+  r->lun[1] = u->target;
+  r->lun[2] = 0x40 | (u->lun >> 8); /* flat addressing, as the device decodes it */
+  r->lun[3] = (u8)u->lun;
+  for (int i = 0; i < cdb_len; i++) r->cdb[i] = cdb[i];
+}
+
 static int command(const struct scsi_unit *u, const u8 *cdb, int cdb_len, void *data, u32 len, u32 timeout_ms) {
-  for (u64 i = 0; i < sizeof req; i++) ((u8 *)&req)[i] = 0;
-  req.lun[0] = 1;
-  req.lun[1] = u->target;
-  req.lun[2] = 0x40 | (u->lun >> 8); /* flat addressing, as the device decodes it */
-  req.lun[3] = (u8)u->lun;
-  for (int i = 0; i < cdb_len; i++) req.cdb[i] = cdb[i];
+  fill(&req, u, cdb, cdb_len);
   resp.response = 0xff;
   struct vbuf b[3] = { { &req, sizeof req, 0 }, { &resp, sizeof resp, 1 }, { data, len, 1 } };
   if (virtio_request(u->base, REQUEST_QUEUE, configure, b, len ? 3 : 2, timeout_ms) < 0) return R_FAIL;
@@ -78,28 +84,52 @@ static void inquire(struct scsi_unit *u, scsi_found found) {
   found(u);
 }
 
+#define BATCH 16 /* targets asked at once: one notify for many requests */
+#define LUNS_LEN (8 + 8 * MAX_LUNS)
+static struct req breq[BATCH];
+static struct resp bresp[BATCH];
+static u8 bdata[BATCH][LUNS_LEN] __attribute__((aligned(16)));
+
+/* The units REPORT LUNS (in bdata[i]) lists; LUN 0 only when the target did not answer it. */
+static void target_found(struct scsi_unit *u, int i, scsi_found found) {
+  u->lun = 0;
+  if (bresp[i].status != 0) { inquire(u, found); return; }
+  u32 n = be32(bdata[i]) / 8;
+  if (n > MAX_LUNS) n = MAX_LUNS;
+  for (u32 k = 0; k < n; k++) {
+    const u8 *l = bdata[i] + 8 + 8 * k;
+    u->lun = (l[0] >> 6) == 1 ? (u16)(((l[0] & 0x3f) << 8) | l[1]) : l[1];
+    inquire(u, found);
+  }
+}
+
 /* Every target up to the device's max_target: REPORT LUNS on LUN 0 finds the target's units (an
-   absent target answers BAD_TARGET at once, so the scan costs no waiting), INQUIRY their type. */
+   absent target answers BAD_TARGET at once, so the scan never waits), INQUIRY their type. The
+   targets are asked BATCH at a time, each batch with one notify: most of them are absent, and a
+   request costs a device far less than a notify and its round trip. */
 void scsi_scan(u64 base, scsi_found found) {
   u32 max_target = virtio_config32(base, 28) >> 16;
   if (max_target > 255) max_target = 255;
-  for (u32 t = 0; t <= max_target; t++) {
-    struct scsi_unit u = { base, (u8)t, 0, 0 };
-    u8 cdb[12] = { 0xa0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
-    put_be32(cdb + 6, 8 + 8 * MAX_LUNS);
-    int r = command(&u, cdb, 12, data, 8 + 8 * MAX_LUNS, 1000);
-    if (r == R_BAD_TARGET || r == R_FAIL) continue;
-    if (r == R_CHECK) { inquire(&u, found); continue; } /* no REPORT LUNS: LUN 0 only */
-    u32 n = be32(data) / 8;
-    if (n > MAX_LUNS) n = MAX_LUNS;
-    u16 luns[MAX_LUNS];
-    for (u32 i = 0; i < n; i++) {
-      const u8 *l = data + 8 + 8 * i;
-      luns[i] = (l[0] >> 6) == 1 ? (u16)(((l[0] & 0x3f) << 8) | l[1]) : l[1];
+  u8 cdb[12] = { 0xa0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+  put_be32(cdb + 6, LUNS_LEN);
+  for (u32 first = 0; first <= max_target; first += BATCH) {
+    int n = max_target - first + 1 < BATCH ? (int)(max_target - first + 1) : BATCH;
+    struct vbuf b[3 * BATCH];
+    int counts[BATCH];
+    for (int i = 0; i < n; i++) {
+      struct scsi_unit u = { base, (u8)(first + i), 0, 0 };
+      fill(&breq[i], &u, cdb, 12);
+      bresp[i].response = 0xff;
+      b[3 * i] = (struct vbuf){ &breq[i], sizeof breq[i], 0 };
+      b[3 * i + 1] = (struct vbuf){ &bresp[i], sizeof bresp[i], 1 };
+      b[3 * i + 2] = (struct vbuf){ bdata[i], LUNS_LEN, 1 };
+      counts[i] = 3;
     }
-    for (u32 i = 0; i < n; i++) {
-      u.lun = luns[i];
-      inquire(&u, found);
+    if (virtio_requests(base, REQUEST_QUEUE, configure, b, counts, n, 1000) < 0) return;
+    for (int i = 0; i < n; i++) {
+      if (bresp[i].response != 0) continue; /* BAD_TARGET: nobody there */
+      struct scsi_unit u = { base, (u8)(first + i), 0, 0 };
+      target_found(&u, i, found);
     }
   }
 }

@@ -1,11 +1,11 @@
-/* Polled virtio-mmio (version 2) transport: one queue per device, one request in flight, no
-   interrupts. Written from the virtio 1.x specification (§2.7, §4.2); the block and SCSI drivers
+/* Polled virtio-mmio (version 2) transport: one queue per device, one request (or one batch of
+   requests) in flight, no interrupts. Written from the virtio 1.x specification (§2.7, §4.2); the block and SCSI drivers
    (§5.2, §5.6) build their requests on virtio_request(). Each device is reset and set up once, at
    its first request, and left running until a payload takes over: a reset has side effects (QEMU's
    virtio-scsi resets its units, which closes a CD tray the guest opened). */
 #include "fw.h"
 
-#define QN 8
+#define QN 64 /* descriptors: a batch of 16 three-buffer SCSI requests fits */
 #define MAX_QUEUES 8 /* devices set up at once: virt has eight transports */
 
 struct desc { u64 addr; u32 len; u16 flags; u16 next; };
@@ -15,7 +15,7 @@ struct vq {
   struct { u16 flags, idx; struct { u32 id, len; } ring[QN]; u16 avail_event; } used __attribute__((aligned(4)));
 };
 static struct vq queues[MAX_QUEUES] __attribute__((aligned(16)));
-static struct { u64 base; u32 queue; u16 last_used; } owner[MAX_QUEUES];
+static struct { u64 base; u32 queue; u16 last_used, size; } owner[MAX_QUEUES];
 static int nqueues;
 
 #define fence() __asm__ volatile("fence rw,rw" ::: "memory")
@@ -64,9 +64,11 @@ static int setup(u64 base, u32 queue, void (*configure)(u64 base)) {
   if (!(mmio_r32(base + 0x70) & 8)) return -1;
   if (configure) configure(base);
   mmio_w32(base + 0x30, queue);
-  if (mmio_r32(base + 0x44) != 0 || mmio_r32(base + 0x34) < QN) return -1;
+  u32 max = mmio_r32(base + 0x34), size = QN;
+  while (size > max) size >>= 1; /* a power of two the device allows (split rings, §2.7) */
+  if (mmio_r32(base + 0x44) != 0 || size < 4) return -1;
   for (u64 i = 0; i < sizeof *q; i++) ((u8 *)q)[i] = 0;
-  mmio_w32(base + 0x38, QN);
+  mmio_w32(base + 0x38, size);
   u64 d = (u64)q->d, a = (u64)&q->avail, u = (u64)&q->used;
   mmio_w32(base + 0x80, (u32)d); mmio_w32(base + 0x84, (u32)(d >> 32));
   mmio_w32(base + 0x90, (u32)a); mmio_w32(base + 0x94, (u32)(a >> 32));
@@ -76,38 +78,61 @@ static int setup(u64 base, u32 queue, void (*configure)(u64 base)) {
   owner[slot].base = base;
   owner[slot].queue = queue;
   owner[slot].last_used = 0;
+  owner[slot].size = (u16)size;
   if (slot == nqueues) nqueues++;
   return slot;
 }
 
 u64 time_now(void) { return *(volatile u64 *)CLINT_MTIME; }
 
-/* Chains bufs (device-readable ones first) on `queue` of the device at base, notifies, and polls
-   for completion for at most timeout_ms. Returns the bytes the device wrote, or -1. */
-i64 virtio_request(u64 base, u32 queue, void (*configure)(u64), const struct vbuf *bufs, int n, u32 timeout_ms) {
-  int slot = n < 1 || n > QN ? -1 : setup(base, queue, configure);
-  if (slot < 0) return -1;
+/* Puts nchains requests on `queue` of the device at base in one go (chain i is the next counts[i]
+   of bufs, device-readable ones first), notifies once, and polls for all of them for at most
+   timeout_ms. Returns the bytes the device wrote into the last chain, or -1. */
+i64 virtio_requests(u64 base, u32 queue, void (*configure)(u64), const struct vbuf *bufs, const int *counts, int nchains, u32 timeout_ms) {
+  int total = 0;
+  for (int i = 0; i < nchains; i++) {
+    if (counts[i] < 1) return -1;
+    total += counts[i];
+  }
+  int slot = nchains < 1 ? -1 : setup(base, queue, configure);
+  if (slot < 0 || total > owner[slot].size) return -1;
   struct vq *q = &queues[slot];
-  for (int i = 0; i < n; i++)
-    q->d[i] = (struct desc){ (u64)bufs[i].addr, bufs[i].len, (u16)((i + 1 < n ? 1 : 0) | (bufs[i].in ? 2 : 0)), (u16)(i + 1) };
-  q->avail.ring[q->avail.idx % QN] = 0;
+  u16 size = owner[slot].size;
+  u16 head_of_last = 0;
+  for (int i = 0, d = 0; i < nchains; i++) {
+    q->avail.ring[(u16)(q->avail.idx + i) % size] = (u16)d;
+    head_of_last = (u16)d;
+    for (int j = 0; j < counts[i]; j++, d++, bufs++)
+      q->d[d] = (struct desc){ (u64)bufs->addr, bufs->len, (u16)((j + 1 < counts[i] ? 1 : 0) | (bufs->in ? 2 : 0)), (u16)(d + 1) };
+  }
   fence();
-  q->avail.idx++;
+  q->avail.idx += (u16)nchains;
   fence();
   mmio_w32(base + 0x50, queue);
-  u64 deadline = time_now() + (u64)timeout_ms * (TIMEBASE_HZ / 1000);
-  for (;;) {
+  u64 deadline = 0;
+  i64 written = 0;
+  for (int done = 0; done < nchains;) {
     fence();
     if (*(volatile u16 *)&q->used.idx != owner[slot].last_used) {
-      u32 len = q->used.ring[owner[slot].last_used % QN].len;
+      u16 k = owner[slot].last_used % size;
+      if (q->used.ring[k].id == head_of_last) written = q->used.ring[k].len;
       owner[slot].last_used++;
-      mmio_w32(base + 0x64, mmio_r32(base + 0x60));
-      return len;
+      done++;
+      continue;
     }
-    if (time_now() > deadline) break;
+    /* The clock is read only when the device did not answer during the notify. */
+    if (!deadline) deadline = time_now() + (u64)timeout_ms * (TIMEBASE_HZ / 1000);
+    else if (time_now() > deadline) {
+      forget(slot); /* the device may still own the buffers: reset it and start over next time */
+      return -1;
+    }
   }
-  forget(slot); /* the device may still own the buffers: reset it and start over next time */
-  return -1;
+  mmio_w32(base + 0x64, mmio_r32(base + 0x60));
+  return written;
+}
+
+i64 virtio_request(u64 base, u32 queue, void (*configure)(u64), const struct vbuf *bufs, int n, u32 timeout_ms) {
+  return virtio_requests(base, queue, configure, bufs, &n, 1, timeout_ms);
 }
 
 /* ---- virtio-blk ---- */
