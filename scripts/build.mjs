@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { trainCodeCaches } from './code-cache.mjs';
-import { lazyBuiltins } from './lazy-builtins.mjs';
+import { builtins } from './lazy-builtins.mjs';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const only = (entries) => Object.fromEntries(Object.entries(entries).filter(([, f]) => existsSync(f)));
@@ -50,7 +50,7 @@ const scripts = await build({
   outExtension: { '.js': '.cjs' },
   format: 'cjs',
   write: false,
-  plugins: [lazyBuiltins(['child_process', 'crypto', 'fs/promises'])],
+  plugins: [builtins(['child_process', 'crypto', 'fs/promises'])],
   // The sources find firmware/ and configs/ from their own location.
   define: { 'import.meta.url': '__emuImportMeta.url' },
   // The directive comes first: after the banner, esbuild's own "use strict" would no longer be one.
