@@ -50,7 +50,7 @@ const scripts = await build({
   outExtension: { '.js': '.cjs' },
   format: 'cjs',
   write: false,
-  plugins: [builtins(['child_process', 'crypto', 'fs/promises'])],
+  plugins: [builtins(['child_process', 'crypto', 'fs/promises', 'dns/promises'])],
   // The sources find firmware/ and configs/ from their own location.
   define: { 'import.meta.url': '__emuImportMeta.url' },
   // The directive comes first: after the banner, esbuild's own "use strict" would no longer be one.

@@ -1,8 +1,9 @@
 // esbuild plugin for the binaries' script bundles: how Node's built-in modules are imported.
 //
 // 1. Modules start-up does not need load on first use instead of at the bundle's top level. commander
-//    requires node:child_process when it is loaded, and emu's durable writes import node:crypto and
-//    node:fs/promises; a QMP start-up never calls them (bench/RESULTS.md has the cost). Such an import
+//    requires node:child_process when it is loaded, emu's durable writes import node:crypto and
+//    node:fs/promises, socket chardevs node:dns/promises; a QMP start-up calls none of them
+//    (bench/RESULTS.md has the cost). Such an import
 //    becomes an object whose properties are getters that require the real module the first time one is
 //    read. esbuild's CommonJS output reads imported names at the call (`(0, import_x.randomBytes)(6)`),
 //    never at import time, so nothing loads until a function of the module is used. The property names
