@@ -1033,9 +1033,10 @@ export class Hart {
     this.pagingI = mode !== 0 && this.priv !== PRV_M;
     this.pagingD = mode !== 0 && effD !== PRV_M;
     // with PMP active every access goes through the TLB, whose fill checks PMP (bare: identity)
-    const pmpOn = this.pmp.active !== 0;
-    this.xlateI = this.pagingI || pmpOn;
-    this.xlateD = this.pagingD || pmpOn;
+    // (M-mode skips them when no M access can fail: pmp.mFree)
+    const pmp = this.pmp, pmpOn = pmp.active !== 0;
+    this.xlateI = this.pagingI || (pmpOn && !(this.priv === PRV_M && pmp.mFree));
+    this.xlateD = this.pagingD || (pmpOn && !(effD === PRV_M && pmp.mFree));
     this.effPrivD = effD;
     this.flushTlb();
   }

@@ -28,6 +28,12 @@ export class Pmp {
   private locked: boolean[] = [];
   /** Number of entries with A != OFF. */
   active = 0;
+  /**
+   * True when no M-mode access can fail: no entry is locked and every active entry's bounds are
+   * multiples of 8, so an aligned access of up to 8 bytes (a misaligned one is done bytewise, a
+   * fetch halfword by halfword) never matches an entry partly. M-mode then skips the checks.
+   */
+  mFree = true;
 
   reset(): void {
     this.cfg.fill(0);
@@ -78,6 +84,10 @@ export class Pmp {
       this.lo.push(start); this.hi.push(end); this.perm.push(c & 7); this.locked.push((c & LOCK) !== 0);
     }
     this.active = this.lo.length;
+    this.mFree = true;
+    for (let i = 0; i < this.active; i++) {
+      if (this.locked[i] || this.lo[i] % 8 !== 0 || this.hi[i] % 8 !== 0) this.mFree = false;
+    }
   }
 
   /** Whether an access of `size` bytes at `pa` is allowed (priv: 0 U, 1 S, 3 M; acc: 0 fetch, 1 load, 2 store). */
