@@ -118,7 +118,8 @@ void scsi_scan(u64 base, scsi_found found) {
     int counts[BATCH];
     for (int i = 0; i < n; i++) {
       struct scsi_unit u = { base, (u8)(first + i), 0, 0 };
-      fill(&breq[i], &u, cdb, 12);
+      if (first == 0) fill(&breq[i], &u, cdb, 12);
+      else breq[i].lun[1] = u.target; /* the rest of the request stays as the first batch made it */
       bresp[i].response = 0xff;
       b[3 * i] = (struct vbuf){ &breq[i], sizeof breq[i], 0 };
       b[3 * i + 1] = (struct vbuf){ &bresp[i], sizeof bresp[i], 1 };
