@@ -23,12 +23,16 @@ module.exports = function start(name) {
   // The build keeps the bundles ASCII, so latin1 reads them without decoding UTF-8.
   const source = fs.readFileSync(file, 'latin1');
   const mode = process.env.EMU_CODE_CACHE || 'on';
-  const key = `emu-code-cache ${source.slice(0, source.indexOf('\n'))} ${process.version} ${process.arch}\n`;
+  const key = `emu-code-cache ${source.slice(0, source.indexOf('\n'))} ${process.version} ${process.arch}`;
   let cachedData;
   if (mode === 'on') {
     try {
+      // key, payload length, newline, payload. V8 does not checksum the payload (a damaged one aborts
+      // the process), so at least a short file is refused here.
       const b = fs.readFileSync(cacheFile);
-      if (b.toString('latin1', 0, key.length) === key) cachedData = b.subarray(key.length);
+      const nl = b.indexOf(10);
+      const [k, n] = [b.toString('latin1', 0, b.lastIndexOf(32, nl)), Number(b.toString('latin1', b.lastIndexOf(32, nl) + 1, nl))];
+      if (k === key && n === b.length - nl - 1) cachedData = b.subarray(nl + 1);
     } catch {
       // no cache yet
     }
@@ -43,7 +47,8 @@ module.exports = function start(name) {
       // reading a half-written file.
       const tmp = `${cacheFile}.${process.pid}.tmp`;
       try {
-        fs.writeFileSync(tmp, Buffer.concat([Buffer.from(key, 'latin1'), script.createCachedData()]));
+        const data = script.createCachedData();
+        fs.writeFileSync(tmp, Buffer.concat([Buffer.from(`${key} ${data.length}\n`, 'latin1'), data]));
         fs.renameSync(tmp, cacheFile);
       } catch {
         try { fs.unlinkSync(tmp); } catch { /* nothing was written */ }
