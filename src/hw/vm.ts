@@ -13,6 +13,7 @@ import { buildVirtDtb } from './fdt/virt.ts';
 import { type MachineDocument, machineDocument } from './machine/document.ts';
 import { behaviours, createTypeRegistry } from './devices/index.ts';
 import { VIRT, VIRT_CPUS_MAX, VIRT_DEFAULT_RAM } from './machine/virt-memmap.ts';
+import { UserObjects } from './objects/index.ts';
 import { Bus, Device, type DeviceServices, requireBusSpace } from './qom/device.ts';
 import { QomObject, container, resolvePath } from './qom/object.ts';
 import type { PropType, TypeInfo, TypeRegistry } from './qom/types.ts';
@@ -35,6 +36,11 @@ export interface ChardevEntry {
   user: string | undefined;
   /** The host side; absent when chardevs are configuration only (emu --check). */
   chardev: Chardev | undefined;
+  /**
+   * Created by a front end for one of its monitors (emu-legacy's compat_monitorN): process setup
+   * like the monitor itself, so not part of the machine document.
+   */
+  monitorOnly?: boolean;
 }
 
 export type EventSink = (event: string, data?: Record<string, unknown>) => void;
@@ -101,6 +107,8 @@ export class VirtualMachine implements DeviceServices {
   /** Onboard devices in creation order. */
   readonly onboard: Device[] = [];
   readonly buses = new Map<string, Bus>();
+  /** User-creatable objects (object-add), the children of /objects. */
+  readonly objects: UserObjects;
   emit: EventSink = () => {};
   /**
    * Persists a configuration change made outside a command (the guest ejecting a tray). Resolves
@@ -112,8 +120,10 @@ export class VirtualMachine implements DeviceServices {
   media: MediaListener | undefined;
 
   constructor(private readonly validator: Validator) {
-    this.root.addChild('objects', container());
+    const objects = container();
+    this.root.addChild('objects', objects);
     this.root.addChild('chardevs', container());
+    this.objects = new UserObjects(this.types, objects);
   }
 
   // ---- machine life cycle ----
@@ -136,11 +146,14 @@ export class VirtualMachine implements DeviceServices {
       throw new QmpError('Fail to parse UUID string.');
     }
     if (cfg.boot?.order !== undefined) checkBootOrder(cfg.boot.order);
+    const ram = cfg['memory-backend'] !== undefined ? this.objects.machineMemory(cfg['memory-backend'], cfg.memory) : undefined;
     const machine = new QomObject(this.types.require(`${cfg.type}-machine`));
     this.root.addChild('machine', machine);
     for (const c of ['peripheral', 'peripheral-anon', 'unattached']) machine.addChild(c, container());
     this.machine = machine;
-    this.config = { ...cfg, memory: cfg.memory ?? VIRT_DEFAULT_RAM, smp };
+    // The RAM comes from the backend: its size is the machine's, and it is in use while the machine is.
+    this.config = { ...cfg, memory: ram?.size ?? cfg.memory ?? VIRT_DEFAULT_RAM, smp };
+    ram?.backend.users.add('/machine');
     this.phase = 'machine-created';
   }
 
@@ -488,6 +501,14 @@ export class VirtualMachine implements DeviceServices {
   releaseChardev(_dev: Device, id: string): void {
     const c = this.chardevs.get(id);
     if (c) c.user = undefined;
+  }
+
+  claimObject(dev: Device, prop: string, id: string, type: string): void {
+    this.objects.claim(dev.path, prop, id, type);
+  }
+
+  releaseObject(dev: Device, id: string): void {
+    this.objects.get(id)?.users.delete(dev.path);
   }
 }
 

@@ -11,6 +11,7 @@ import { createCore } from '../qmp/core.ts';
 import { drainStdio } from '../shared/drain.ts';
 import { documentCommands } from '../hw/machine/document.ts';
 import { GuestMachine } from '../hw/machine/guest.ts';
+import { objectHelp } from '../hw/objects/index.ts';
 import { attachQmpMonitor } from '../qmp/chardev-monitor.ts';
 import { installHmp } from '../qmp/hmp/index.ts';
 import { startReadlineMonitor } from '../qmp/hmp/readline-monitor.ts';
@@ -81,6 +82,12 @@ function earlyExit(parsed: ParsedCommandLine, vmTypes: ReturnType<typeof createC
     process.exitCode = x.status;
     return true;
   }
+  if (x?.kind === 'object-help') {
+    const text = objectHelp(vmTypes, x.type);
+    if (text === undefined) die(new LegacyError(`Parameter 'qom-type' does not accept value '${x.type}'`, x.loc));
+    process.stdout.write(text);
+    return true;
+  }
   if (x) die(new LegacyError(`help for ${x.kind} is not available in emu`));
   if (parsed.cpu && (parsed.cpu.model === 'help' || parsed.cpu.model === '?')) {
     process.stdout.write('Available CPUs:\n  rv64\n  max\n');
@@ -131,9 +138,16 @@ async function main(argv: string[]): Promise<void> {
       }
     }
   };
+  const markMonitorChardevs = () => {
+    for (const id of t.monitorChardevs) {
+      const c = vm.chardevs.get(id);
+      if (c) c.monitorOnly = true;
+    }
+  };
   if (parsed.printCommands || parsed.printConfig) {
     // Configuration only: nothing reaches the host, nothing runs.
     await run(t.commands);
+    markMonitorChardevs();
     const doc = vm.document();
     const out = parsed.printConfig ? doc : documentCommands(doc);
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
@@ -160,6 +174,7 @@ async function main(argv: string[]): Promise<void> {
     });
   }
   await run(t.commands);
+  markMonitorChardevs();
   try {
     if (t.dumpdtb) {
       await dispatcher.submit('finish-machine-init', {}, { source: 'cli' });
@@ -171,8 +186,7 @@ async function main(argv: string[]): Promise<void> {
     for (const m of t.monitors) {
       const chardev = vm.chardevs.get(m.chardev)?.chardev;
       if (!chardev) continue;
-      // QEMU's command line, QEMU's bytes: members in QEMU's order, pretty-printed when asked.
-      if (m.mode === 'control') monitors.push(attachQmpMonitor(dispatcher, chardev, { pretty: m.pretty, memberOrder: 'qemu' }));
+      if (m.mode === 'control') monitors.push(attachQmpMonitor(dispatcher, chardev, { pretty: m.pretty }));
       else {
         const mon = startReadlineMonitor(core, monitorOverChardev(chardev), { echo: process.stdin.isTTY === true && (chardev.kind === 'stdio' || chardev.kind === 'mux') });
         monitors.push({ close: () => mon.close() });

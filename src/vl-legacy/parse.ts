@@ -45,7 +45,7 @@ export type EarlyExit =
   /** -display help. */
   | { kind: 'display-help' }
   /** -object help / -object TYPE,help. */
-  | { kind: 'object-help'; type: string }
+  | { kind: 'object-help'; type: string; loc: Loc }
   /** The help text of an option group, printed to stdout, then exit with `status`. */
   | { kind: 'opts-help'; text: string; status: number };
 
@@ -80,6 +80,8 @@ export interface ParsedCommandLine {
   chardevs: OptsRecord[];
   /** -mon and the monitors -monitor/-qmp/-qmp-pretty create (keys mode, chardev, pretty). */
   mons: OptsRecord[];
+  /** Ids of the chardevs -monitor/-qmp/-qmp-pretty created for their monitor (compat_monitorN). */
+  monitorChardevs: string[];
   /** -serial arguments in order ("none" included; QEMU skips it when creating). */
   serials: { arg: string; loc: Loc }[];
   /** -netdev: QemuOpts syntax (`opts`), or JSON. */
@@ -188,6 +190,7 @@ class State {
     jsonDevices: [],
     chardevs: [],
     mons: [],
+    monitorChardevs: [],
     serials: [],
     netdevs: [],
     objects: [],
@@ -305,6 +308,7 @@ function monitorParse(st: State, arg: string, mode: 'readline' | 'control', pret
     try {
       const c = parseChardevCompat(st.lists.chardev, label, arg, true);
       st.remember(c, loc);
+      st.result.monitorChardevs.push(label);
     } catch (e) {
       const before: Report[] = [];
       if (e instanceof CompatChardevError) {
@@ -353,8 +357,8 @@ function parseObject(st: State, arg: string, loc: Loc): void {
   const o = st.parseOpts(st.lists.object, arg, true, loc);
   const type = o.get('qom-type');
   if (type === undefined) throw new LegacyError("Parameter 'qom-type' is missing", loc);
-  if (isHelp(type)) throw new HelpExit({ kind: 'object-help', type: '' });
-  if (o.has('help') || o.has('?')) throw new HelpExit({ kind: 'object-help', type });
+  if (isHelp(type)) throw new HelpExit({ kind: 'object-help', type: '', loc });
+  if (o.has('help') || o.has('?')) throw new HelpExit({ kind: 'object-help', type, loc });
   if (o.id === undefined) throw new LegacyError("Parameter 'id' is missing", loc);
 }
 

@@ -9,6 +9,8 @@ import { chardevFromOpts, type ChardevAddArgs } from '../shared/chardev-opts.ts'
 import { QemuOptsList } from '../shared/qemu-opts.ts';
 import type { KeyvalDict } from '../shared/keyval.ts';
 import { probeFormat, probedRawWarning, PROBE_BYTES } from '../hw/block/probe.ts';
+import { schema } from '../qmp/schema/index.ts';
+import { Validator } from '../qmp/schema/validate.ts';
 import { parseChardevCompat } from './chardev-compat.ts';
 import { defaultConsoles, defaultFlags } from './defaults.ts';
 import { type DriveConfig, DriveTable, EMU_VIRT_BLOCK } from './drives.ts';
@@ -48,10 +50,15 @@ export interface Translation {
   paused: boolean;
   /** -machine dumpdtb=FILE: build the machine, write its DTB there, exit. */
   dumpdtb?: string;
+  /**
+   * The chardevs QEMU creates for a -qmp/-qmp-pretty shorthand (compat_monitorN): part of the
+   * monitor, which is process setup, so not of the machine document.
+   */
+  monitorChardevs: string[];
 }
 
 /** emu's virt machine: the QEMU machine properties it accepts, and those it accepts but ignores. */
-const MACHINE_KEYS = new Set(['type', 'memory', 'smp', 'boot', 'kernel', 'initrd', 'append', 'dtb', 'firmware', 'dumpdtb', 'accel', 'graphics']);
+const MACHINE_KEYS = new Set(['type', 'memory', 'memory-backend', 'smp', 'boot', 'kernel', 'initrd', 'append', 'dtb', 'firmware', 'dumpdtb', 'accel', 'graphics']);
 const IGNORED_MACHINE_KEYS = new Set(['usb', 'dump-guest-core', 'mem-merge']);
 const CPU_MODELS = ['rv64', 'max', 'any'];
 
@@ -85,10 +92,30 @@ export function translate(parsed: ParsedCommandLine, notify: (n: Notice) => void
   const push = (execute: string, args: Record<string, unknown>, loc: Loc, mode: 'json' | 'keyval' = 'keyval') =>
     out.push({ execute, arguments: args, mode, loc });
 
-  // -object: emu has no user-creatable object types.
+  // -object: QEMU checks each object's properties against its type while parsing (errors name the
+  // option), creates it later (errors from creation name nothing), and creates memory backends after
+  // the chardevs (so that allocating RAM cannot delay a monitor socket).
+  const objectValidator = new Validator(schema());
+  const objectArgs = schema().argTypeOf(schema().command('object-add'))!;
+  const lateObjects: typeof out = [];
   for (const o of parsed.objects) {
-    const type = o.args['qom-type'];
-    throw new LegacyError(`invalid object type: ${typeof type === 'string' ? type : ''}`, o.loc);
+    const mode = o.syntax === 'json' ? 'json' : 'keyval';
+    try {
+      objectValidator.value(objectArgs, o.args, '', mode);
+    } catch (e) {
+      const msg = (e as Error).message;
+      // QemuOpts syntax reports as QEMU's options visitor does.
+      if (o.syntax === 'opts') {
+        const unexpected = /^Parameter '(.*)' is unexpected$/.exec(msg);
+        if (unexpected) throw new LegacyError(`Invalid parameter '${unexpected[1]}'`, o.loc);
+        const size = /^Parameter '(.*)' expects size$/.exec(msg);
+        if (size) throw new LegacyError(`Parameter '${size[1]}' expects a size value`, o.loc);
+      }
+      throw new LegacyError(msg, o.loc);
+    }
+    const cmd: LegacyCommand = { execute: 'object-add', arguments: o.args as Record<string, unknown>, mode, loc: NO_LOC };
+    if (String(o.args['qom-type']).startsWith('memory-backend-')) lateObjects.push(cmd);
+    else out.push(cmd);
   }
   if (parsed.netdevs.length) throw new LegacyError('emu has no network devices', parsed.netdevs[0].loc);
 
@@ -115,6 +142,7 @@ export function translate(parsed: ParsedCommandLine, notify: (n: Notice) => void
   const consoles = defaultConsoles(parsed, flags);
   const compatList = new QemuOptsList(G.CHARDEV);
   const monitors: LegacyMonitor[] = [];
+  const monitorChardevs = [...parsed.monitorChardevs];
   for (const m of parsed.mons) {
     const mode = m.opts.mode ?? 'readline';
     if (mode !== 'readline' && mode !== 'control') throw new LegacyError(`Parameter 'mode' does not accept value '${mode}'`, m.loc);
@@ -164,6 +192,8 @@ export function translate(parsed: ParsedCommandLine, notify: (n: Notice) => void
     for (const a of chardevs(rec.backend, rec, NO_LOC)) push('chardev-add', a as unknown as Record<string, unknown>, NO_LOC, 'json');
     monitors.push({ chardev: label, mode: 'readline', pretty: false });
   });
+
+  out.push(...lateObjects);
 
   // Block: all -blockdev (in order), then all -drive.
   const nodeNames = new Set<string>();
@@ -313,5 +343,13 @@ export function translate(parsed: ParsedCommandLine, notify: (n: Notice) => void
     checkDrive(d.args.drive, d.loc);
     push('device_add', withoutEmptyDrive(d.args as Record<string, unknown>), d.loc, 'json');
   }
-  return { commands: out, monitors, paused: !parsed.autostart, ...(dumpdtb !== undefined ? { dumpdtb } : {}) };
+  // Only a QMP monitor's chardev is left out: emu has QMP monitors of its own (--qmp-*), but no form
+  // yet for a human monitor on a chardev, so that chardev stays as the nearest equivalent. Either
+  // stays when something else uses it (-serial chardev:ID).
+  const qmpChardevs = new Set(monitors.filter((m) => m.mode === 'control').map((m) => m.chardev));
+  const reused = new Set([serialId, ...out.flatMap((c) => [c.arguments.chardev, (c.arguments.backend as { data?: { chardev?: unknown } } | undefined)?.data?.chardev])]);
+  return {
+    commands: out, monitors, paused: !parsed.autostart, ...(dumpdtb !== undefined ? { dumpdtb } : {}),
+    monitorChardevs: monitorChardevs.filter((id) => qmpChardevs.has(id) && !reused.has(id)),
+  };
 }

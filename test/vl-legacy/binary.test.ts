@@ -7,6 +7,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EMU, EMU_LEGACY, runBinary, startEmuWithQmp, tempDir } from '../helpers/emu.ts';
 
+// Dozens of spawns of the binaries: minutes on a loaded 2-core machine.
+t.setTimeout(300_000);
+
 const dir = tempDir('emu-legacy-bin-');
 const img = (n: string, size = 1 << 20) => {
   const f = join(dir, n);

@@ -231,8 +231,8 @@ t.test('help and version end parsing', async (t) => {
   t.same(plain(P(['-m', '1G,help']).earlyExit), { kind: 'opts-help', status: 1, text: 'memory options:\n  maxmem=<size>\n  size=<size>\n  slots=<num>\n' });
   t.same(plain(P(['-mon', 'c,help']).earlyExit), { kind: 'opts-help', status: 1, text: 'mon options:\n  chardev=<str>\n  mode=<str>\n  pretty=<bool (on/off)>\n' });
   t.match(P(['-chardev', 'null,id=c,help']).earlyExit, { kind: 'opts-help', status: 1, text: /^chardev options:\n  abstract=<bool \(on\/off\)>\n  append=/ });
-  t.same(plain(P(['-object', 'help']).earlyExit), { kind: 'object-help', type: '' });
-  t.same(plain(P(['-object', 'memory-backend-ram,help']).earlyExit), { kind: 'object-help', type: 'memory-backend-ram' });
+  t.match(plain(P(['-object', 'help']).earlyExit), { kind: 'object-help', type: '', loc: { args: ['-object', 'help'] } });
+  t.match(plain(P(['-object', 'memory-backend-ram,help']).earlyExit), { kind: 'object-help', type: 'memory-backend-ram', loc: { args: ['-object', 'memory-backend-ram,help'] } });
   // options before the request are parsed; -device help and -cpu help are answered after parsing
   const p = P(['-m', '512', '-device', 'help', '-cpu', 'help', '-version', '-m', 'garbage']);
   t.same([p.earlyExit?.kind, p.memory?.opts.size, p.devices[0].opts.driver, p.cpu?.model], ['version', '512', 'help', 'help']);

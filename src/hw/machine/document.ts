@@ -16,6 +16,8 @@ export interface MachineDocument {
   machine?: Record<string, unknown>;
   accel?: string;
   actions?: Record<string, unknown>;
+  /** User-creatable objects (object-add arguments); absent when there are none. */
+  objects?: Record<string, unknown>[];
   chardevs: { id: string; backend: Record<string, unknown> }[];
   blockdevs: Record<string, unknown>[];
   devices: Record<string, unknown>[];
@@ -54,15 +56,17 @@ export function machineDocument(vm: VirtualMachine): MachineDocument {
   const actions: Record<string, unknown> = {};
   if (vm.actions.shutdown !== 'poweroff') actions.shutdown = vm.actions.shutdown;
   if (vm.actions.reboot !== 'reset') actions.reboot = vm.actions.reboot;
+  const objects = vm.objects.entries();
   // Members in a fixed order, so equal machines serialize to equal bytes.
   const doc: MachineDocument = {
     format: DOCUMENT_FORMAT,
     ...(machine ? { machine } : {}),
     ...(vm.accel !== undefined ? { accel: vm.accel } : {}),
     ...(Object.keys(actions).length ? { actions } : {}),
+    ...(objects.length ? { objects } : {}),
     chardevs: [], blockdevs: [], devices: [],
   };
-  for (const c of vm.chardevs.values()) doc.chardevs.push({ id: c.id, backend: structuredClone(c.backend) });
+  for (const c of vm.chardevs.values()) if (!c.monitorOnly) doc.chardevs.push({ id: c.id, backend: structuredClone(c.backend) });
   for (const name of vm.blocks.order) doc.blockdevs.push(structuredClone(vm.blocks.get(name)!.options!));
   for (const d of vm.devices) doc.devices.push(deviceEntry(d));
   return doc;
@@ -87,6 +91,8 @@ function sortKeys(o: Record<string, unknown>): Record<string, unknown> {
  */
 export function documentCommands(doc: MachineDocument): DocumentCommand[] {
   const out: DocumentCommand[] = [];
+  // Objects first, as QEMU creates them before everything that may use them.
+  for (const o of doc.objects ?? []) out.push({ execute: 'object-add', arguments: structuredClone(o) });
   for (const c of doc.chardevs) out.push({ execute: 'chardev-add', arguments: { id: c.id, backend: structuredClone(c.backend) } });
   for (const b of doc.blockdevs) out.push({ execute: 'blockdev-add', arguments: structuredClone(b) });
   if (doc.actions) out.push({ execute: 'set-action', arguments: structuredClone(doc.actions) });

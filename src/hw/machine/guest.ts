@@ -23,6 +23,8 @@ import { ScsiHd } from '../virtio/scsi-hd.ts';
 import type { GuestControl, MediaListener, VirtualMachine } from '../vm.ts';
 import { virtFwCfgContent } from './fw-cfg-content.ts';
 import { VIRT, VIRT_IRQ } from './virt-memmap.ts';
+import { randomFillSync } from 'node:crypto';
+import { VirtioRng } from '../virtio/rng.ts';
 
 function readImage(path: string, what: string): Uint8Array {
   try {
@@ -122,6 +124,12 @@ export class GuestMachine implements GuestControl, MediaListener {
           discard: dev.get('discard') as boolean,
           writeZeroes: dev.get('write-zeroes') as boolean,
         });
+      }
+      case 'virtio-rng-device': {
+        // Without rng=, a built-in backend of its own, as QEMU gives it.
+        const rng = dev.get('rng') as string | undefined;
+        const backend = rng !== undefined ? this.vm.objects.get(rng.replace(/^\/objects\//, '')) : undefined;
+        return new VirtioRng(backend?.entropy ?? ((buf) => { randomFillSync(buf); }));
       }
       case 'virtio-scsi-device': {
         const units: ScsiDisk[] = [];

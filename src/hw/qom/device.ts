@@ -34,6 +34,9 @@ export interface DeviceServices {
   releaseDrive(dev: Device, nodeName: string): void;
   claimChardev(dev: Device, id: string): void;
   releaseChardev(dev: Device, id: string): void;
+  /** Takes the user-creatable object `id` (of type `type`) for property `prop`; object-del then refuses. */
+  claimObject(dev: Device, prop: string, id: string, type: string): void;
+  releaseObject(dev: Device, id: string): void;
 }
 
 export interface DeviceBehaviour {

@@ -40,6 +40,8 @@ export interface TypeInfo {
   userCreatable?: boolean;
   /** Device types: may be added after machine-ready. */
   hotpluggable?: boolean;
+  /** Interfaces the type implements (QEMU's 'user-creatable'); inherited, and matched by isA. */
+  interfaces?: string[];
   /** Device types: the bus type each instance provides to its children, and how many slots. */
   providesBus?: { type: string; slots: number; hotpluggable: boolean; suffix?: string };
 }
@@ -67,10 +69,10 @@ export class TypeRegistry {
     return [...this.types.values()];
   }
 
-  /** True when `name` is `ancestor` or inherits from it. */
+  /** True when `name` is `ancestor`, inherits from it or implements it (an interface). */
   isA(name: string, ancestor: string): boolean {
     for (let t = this.types.get(name); t; t = t.parent ? this.types.get(t.parent) : undefined) {
-      if (t.name === ancestor) return true;
+      if (t.name === ancestor || t.interfaces?.includes(ancestor)) return true;
     }
     return false;
   }

@@ -6,9 +6,10 @@ import { blockHandlers } from './block.ts';
 import { charHandlers } from './char.ts';
 import { controlHandlers } from './control.ts';
 import { machineHandlers } from './machine.ts';
+import { objectHandlers } from './object.ts';
 import { qomHandlers } from './qom.ts';
 import type { Handlers } from './types.ts';
 
-const all: Handlers = { ...controlHandlers, ...machineHandlers, ...blockHandlers, ...charHandlers, ...qomHandlers };
+const all: Handlers = { ...controlHandlers, ...machineHandlers, ...blockHandlers, ...charHandlers, ...qomHandlers, ...objectHandlers };
 
 export const handlers = all as unknown as Record<string, Handler<VirtualMachine>>;

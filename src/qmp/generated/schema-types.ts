@@ -292,9 +292,23 @@ export interface MachinePhaseInfo {
   "phase": MachineInitPhase;
 }
 
+export interface MemoryBackendProperties {
+  "size": number;
+}
+
 export interface NameInfo {
   "name"?: string;
 }
+
+export interface ObjectOptionsBase {
+  "qom-type": ObjectType;
+  "id": string;
+}
+export type ObjectOptions =
+  | (ObjectOptionsBase & { "qom-type": "secret" } & SecretProperties)
+  | (ObjectOptionsBase & { "qom-type": "memory-backend-ram" } & MemoryBackendProperties)
+  | (ObjectOptionsBase & { "qom-type": "rng-builtin" } & RngProperties)
+  | (ObjectOptionsBase & { "qom-type": "rng-random" } & RngRandomProperties);
 
 export interface ObjectPropertyInfo {
   "name": string;
@@ -302,6 +316,8 @@ export interface ObjectPropertyInfo {
   "description"?: string;
   "default-value"?: unknown;
 }
+
+export type ObjectType = "secret" | "memory-backend-ram" | "rng-builtin" | "rng-random";
 
 export interface ObjectTypeInfo {
   "name": string;
@@ -311,6 +327,8 @@ export interface ObjectTypeInfo {
 
 export type OnOffAuto = "auto" | "on" | "off";
 
+export type QCryptoSecretFormat = "raw" | "base64";
+
 export type QMPCapability = "oob";
 
 export interface RESETArg {
@@ -319,6 +337,14 @@ export interface RESETArg {
 }
 
 export type RebootAction = "reset" | "shutdown";
+
+export interface RngProperties {
+
+}
+
+export interface RngRandomProperties {
+  "filename"?: string;
+}
 
 export type RunState = "prelaunch" | "running" | "paused" | "shutdown" | "internal-error" | "guest-panicked";
 
@@ -330,6 +356,12 @@ export interface SHUTDOWNArg {
 export interface STATEFILESAVEDArg {
   "generation": number;
   "changes": StateChange[];
+}
+
+export interface SecretProperties {
+  "data"?: string;
+  "file"?: string;
+  "format"?: QCryptoSecretFormat;
 }
 
 export type ShutdownAction = "poweroff" | "pause";
@@ -471,6 +503,7 @@ export interface HumanMonitorCommandArg {
 export interface MachineSetArg {
   "type": string;
   "memory"?: number;
+  "memory-backend"?: string;
   "smp"?: SmpConfiguration;
   "bios"?: string;
   "kernel"?: string;
@@ -481,6 +514,10 @@ export interface MachineSetArg {
   "serial"?: string;
   "name"?: string;
   "uuid"?: string;
+}
+
+export interface ObjectDelArg {
+  "id": string;
 }
 
 export interface QmpCapabilitiesArg {
@@ -552,6 +589,8 @@ export interface CommandArgs {
   "human-monitor-command": HumanMonitorCommandArg;
   "machine-init": Record<string, never>;
   "machine-set": MachineSetArg;
+  "object-add": ObjectOptions;
+  "object-del": ObjectDelArg;
   "qmp_capabilities": QmpCapabilitiesArg;
   "qom-get": QomGetArg;
   "qom-list": QomListArg;
@@ -603,6 +642,8 @@ export interface CommandReturns {
   "human-monitor-command": string;
   "machine-init": Record<string, never> | void;
   "machine-set": Record<string, never> | void;
+  "object-add": Record<string, never> | void;
+  "object-del": Record<string, never> | void;
   "qmp_capabilities": Record<string, never> | void;
   "qom-get": unknown;
   "qom-list": ObjectPropertyInfo[];

@@ -6,11 +6,12 @@ import { controlSchema } from './control.ts';
 import type { Declaration } from './dsl.ts';
 import { eventSchema } from './events.ts';
 import { machineSchema } from './machine.ts';
+import { objectSchema } from './object.ts';
 import { qomSchema } from './qom.ts';
 import { SchemaRegistry } from './registry.ts';
 
 export const declarations: Declaration[] = [
-  ...controlSchema, ...machineSchema, ...blockSchema, ...charSchema, ...qomSchema, ...eventSchema,
+  ...controlSchema, ...machineSchema, ...blockSchema, ...charSchema, ...qomSchema, ...objectSchema, ...eventSchema,
 ];
 
 let registry: SchemaRegistry | undefined;

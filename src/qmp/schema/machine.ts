@@ -27,6 +27,7 @@ export const machineSchema: Declaration[] = [
     data: {
       type: { type: 'str', doc: "Machine type; emu has 'virt'." },
       '*memory': { type: 'size', doc: 'RAM size in bytes (default 128 MiB). Keyval accepts suffixes: 256M.' },
+      '*memory-backend': { type: 'str', doc: 'Id of a memory-backend object the RAM comes from; its size is the RAM size (memory, if given, must equal it).' },
       '*smp': 'SmpConfiguration',
       '*bios': { type: 'str', doc: "Firmware image (raw or ELF); 'none' for no firmware; absent for emu's embedded firmware." },
       '*kernel': { type: 'str', doc: 'Kernel image (ELF or raw), loaded as QEMU loads -kernel.' },

@@ -209,6 +209,7 @@ export function configJsonSchema(registry: SchemaRegistry = schema(), types: Typ
       machine: { description: 'The machine (machine-set arguments).', anyOf: [ref('machine'), ref(VAR), ref(IF)] },
       accel: g.use(accel.type, { description: accel.doc ?? 'Accelerator.' }),
       actions: g.use(args('set-action'), { description: 'What guest shutdown and reboot do (set-action arguments).' }),
+      objects: section(g.use(args('object-add')), 'User-creatable objects: secrets, memory backends (object-add arguments).'),
       chardevs: section(g.use(args('chardev-add')), 'Character devices (chardev-add arguments).'),
       blockdevs: section(g.use(args('blockdev-add')), 'Block nodes (blockdev-add arguments).'),
       devices: section(ref('device'), 'Devices, in creation order (device_add arguments).'),

@@ -44,14 +44,15 @@ export interface LoadOptions {
   readFile?: (path: string) => string;
 }
 
-const SECTIONS = ['format', 'generation', 'include', 'variables', 'machine', 'accel', 'actions', 'chardevs', 'blockdevs', 'devices'];
-const LISTS = ['chardevs', 'blockdevs', 'devices'] as const;
+const SECTIONS = ['format', 'generation', 'include', 'variables', 'machine', 'accel', 'actions', 'objects', 'chardevs', 'blockdevs', 'devices'];
+const LISTS = ['objects', 'chardevs', 'blockdevs', 'devices'] as const;
 
 /** One file's contribution before merging. */
 interface Part {
   machine?: Item;
   accel?: Item;
   actions?: Item;
+  objects: Item[];
   chardevs: Item[];
   blockdevs: Item[];
   devices: Item[];
@@ -120,7 +121,7 @@ class Loader {
     const decls = parseDeclarations(byKey.get('variables')?.value);
     const scope = bind(decls);
     const frame = Expander.frame(scope, context);
-    const part: Part = { chardevs: [], blockdevs: [], devices: [] };
+    const part: Part = { objects: [], chardevs: [], blockdevs: [], devices: [] };
     const gen = byKey.get('generation');
     if (gen) {
       if (gen.value.kind !== 'scalar' || typeof gen.value.value !== 'number' || !Number.isSafeInteger(gen.value.value) || gen.value.value < 0) {
@@ -261,7 +262,7 @@ function mergeObjects(a: Item, b: Item, origins: Origins): Item {
 }
 
 function merge(parts: Part[], origins: Origins): Part {
-  const out: Part = { chardevs: [], blockdevs: [], devices: [] };
+  const out: Part = { objects: [], chardevs: [], blockdevs: [], devices: [] };
   for (const p of parts) {
     for (const name of ['machine', 'actions'] as const) {
       const v = p[name];
@@ -323,6 +324,8 @@ export function loadConfig(path: string, variables: Readonly<Record<string, Vari
     origins.member(document, 'actions', part.actions.origin);
   }
   for (const name of LISTS) {
+    // `objects` is optional in a document (machines without objects keep their old form).
+    if (name === 'objects' && !part.objects.length) continue;
     const arr = part[name].map((i) => i.v);
     origins.register(arr, top);
     part[name].forEach((it, i) => origins.member(arr, i, it.origin));
@@ -364,6 +367,7 @@ export function configCommands(loaded: LoadedConfig): ConfigCommand[] {
     const n = counters[execute] ?? 0;
     counters[execute] = n + 1;
     switch (execute) {
+      case 'object-add': return ['objects', n];
       case 'chardev-add': return ['chardevs', n];
       case 'blockdev-add': return ['blockdevs', n];
       case 'device_add': return ['devices', n];

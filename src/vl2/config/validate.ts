@@ -86,6 +86,10 @@ export class DocumentValidator {
     if (doc.actions !== undefined) {
       this.section(doc, ['actions'], (v) => this.validator.value(args('set-action'), v, '', 'json'));
     }
+    (doc.objects ?? []).forEach((_o, i) => this.section(doc, ['objects', i], (v) => {
+      this.sizes(args('object-add'), v, '');
+      this.validator.value(args('object-add'), v, '', 'json');
+    }));
     doc.chardevs.forEach((_c, i) => this.section(doc, ['chardevs', i], (v) => {
       this.sizes(args('chardev-add'), v, '');
       this.validator.value(args('chardev-add'), v, '', 'json');
