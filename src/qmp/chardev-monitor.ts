@@ -4,17 +4,16 @@
 import type { Chardev, FrontendLink } from '../hw/chardev/index.ts';
 import type { QmpEngine } from './engine.ts';
 import type { QmpSession } from './server/session.ts';
-import { QmpSessions, type QmpListenOptions } from './server/transports.ts';
+import { QmpSessions } from './server/transports.ts';
 import { prettyQmp } from './wire/pretty.ts';
 
 export interface ChardevMonitorOptions {
   /** QEMU's pretty=on: each message indented over several CRLF-terminated lines. */
   pretty?: boolean;
-  memberOrder?: QmpListenOptions['memberOrder'];
 }
 
 export function attachQmpMonitor(engine: QmpEngine, chardev: Chardev, opts: ChardevMonitorOptions = {}): { close(): void } {
-  const sessions = new QmpSessions(engine, { memberOrder: opts.memberOrder });
+  const sessions = new QmpSessions(engine);
   const format = opts.pretty ? prettyQmp : (m: string) => m;
   let session: QmpSession | undefined;
   let link: FrontendLink | undefined;

@@ -204,10 +204,9 @@ export class Dispatcher<Core extends PhaseHolder> implements QmpEngine {
   }
 }
 
-/** VersionInfo in declaration order, as every handler builds its result (see session.ts: greet). */
-export function versionInfo(): { qemu: { major: number; minor: number; micro: number }; package: string } {
+export function versionInfo(): { qemu: { micro: number; minor: number; major: number }; package: string } {
   const v = QEMU_COMPAT_VERSION;
-  return { qemu: { major: v.major, minor: v.minor, micro: v.micro }, package: `emu ${EMU_VERSION}` };
+  return { qemu: { micro: v.micro, minor: v.minor, major: v.major }, package: `emu ${EMU_VERSION}` };
 }
 
 export { PHASES };

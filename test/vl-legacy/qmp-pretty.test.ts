@@ -24,6 +24,19 @@ const normalise = (s: string) => s
 /** A pretty message ends with a "}" alone at the start of a line. */
 const messages = (raw: string) => raw.split('\r\n}\r\n').length - 1;
 
+/** The socket file appears at bind(), a moment before listen(): a refused connection is retried. */
+async function connect(socket: string): Promise<RawConn> {
+  const end = Date.now() + 10_000;
+  for (;;) {
+    try {
+      return await RawConn.connect(socket, 10_000);
+    } catch (e) {
+      if (!/ECONNREFUSED/.test((e as Error).message) || Date.now() > end) throw e;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+}
+
 /** Starts `binary args… MONITOR-ARGS(socket)`, sends the fixture's requests, returns the bytes read. */
 async function transcript(t: Test, binary: string, monitor: (socket: string) => string[], expectMessages: number): Promise<string> {
   const socket = join(tempDir('emu-qmp-pretty-'), 'qmp.sock');
@@ -32,7 +45,7 @@ async function transcript(t: Test, binary: string, monitor: (socket: string) => 
   void p.exited.then(() => { died = true; });
   await waitFor(() => existsSync(socket) || died, `QMP socket of ${binary}`, 30_000);
   t.notOk(died, `${binary} started: ${p.stderr()}`);
-  const c = await RawConn.connect(socket, 10_000);
+  const c = await connect(socket);
   c.send(INPUT);
   try {
     await waitFor(() => messages(c.raw) >= expectMessages || c.ended, `${expectMessages} messages from ${binary}`, 20_000);
@@ -62,7 +75,7 @@ t.test('-qmp stays compact, one message a line, in QEMU\'s member order', async 
   const socket = join(tempDir('emu-qmp-compact-'), 'qmp.sock');
   const p = spawnBinary(t, EMU_LEGACY, ['-M', 'virt', '-S', '-display', 'none', '-nodefaults', '-qmp', `unix:${socket},server=on,wait=off`]);
   await waitFor(() => existsSync(socket), 'QMP socket', 30_000);
-  const c = await RawConn.connect(socket, 10_000);
+  const c = await connect(socket);
   t.match(await c.line(10_000), /^\{"QMP": \{"version": \{"qemu": \{"micro": \d+, "minor": 2, "major": 7\}, "package": "emu [^"]+"\}, "capabilities": \["oob"\]\}\}$/);
   c.send('{"execute":"qmp_capabilities"}\n{"execute":"query-status","id":1}\n');
   t.equal(await c.line(10_000), '{"return": {}}');

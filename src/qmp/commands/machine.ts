@@ -13,7 +13,8 @@ export const machineHandlers: Handlers<
   'machine-init': (_a, { core }) => core.initMachine(),
   'finish-machine-init': (_a, { core }) => core.finishInit(),
   'query-machine-phase': (_a, { core }) => ({ phase: core.phase }),
-  'query-status': (_a, { core }) => ({ running: core.runState === 'running', singlestep: false, status: core.runState }),
+  // Members in the order QEMU prints them (sessions keep the order a handler gives).
+  'query-status': (_a, { core }) => ({ status: core.runState, singlestep: false, running: core.runState === 'running' }),
   stop: (_a, { core }) => {
     if (core.runState !== 'running') return;
     core.runState = 'paused';

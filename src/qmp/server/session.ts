@@ -191,8 +191,7 @@ export class QmpSession {
   private greet(): void {
     const g = this.engine.greeting();
     this.capsOffered = g.capabilities.slice();
-    // The greeting is an envelope: always in QEMU's member order ({"micro", "minor", "major"}).
-    this.push(`{"QMP": {"version": ${encodeQmp(g.version)}, "capabilities": ${encodeJson(g.capabilities)}}}`);
+    this.push(`{"QMP": {"version": ${this.enc(g.version)}, "capabilities": ${encodeJson(g.capabilities)}}}`);
   }
 
   private push(line: string): void {
