@@ -9,6 +9,7 @@
 // When it is missing or V8 rejects it, this run compiles from source and writes a fresh one when the
 // process exits, or 3 s after start for a process that lives on; a read-only install just runs without.
 // EMU_CODE_CACHE=off ignores the cache; EMU_CODE_CACHE=train always writes it at exit (the build).
+// Under --enable-source-maps the bundle is required as a plain module, without the cache.
 const fs = require('node:fs');
 const path = require('node:path');
 const vm = require('node:vm');
@@ -19,6 +20,11 @@ const WRAPPER = ['(function (exports, require, module, __filename, __dirname) { 
 
 module.exports = function start(name) {
   const file = path.join(__dirname, '..', 'dist', `${name}.cjs`);
+  // Node maps stack traces through source maps only for modules it loads itself, not for vm scripts.
+  if (process.sourceMapsEnabled) {
+    require(file);
+    return;
+  }
   const cacheFile = `${file}.v8cache`;
   // The build keeps the bundles ASCII, so latin1 reads them without decoding UTF-8.
   const source = fs.readFileSync(file, 'latin1');
