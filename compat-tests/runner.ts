@@ -3,7 +3,8 @@
 // no-machine. Every variant is started as a real process, the machine document, the device tree
 // and the run status are read from it over QMP, and all four must be identical after the
 // normalisations listed in NORMALISATIONS (and nothing else). `emu-legacy --print-config` must
-// also print the document the hand-written config builds.
+// also print the document the hand-written config builds. Cases that boot emu's embedded firmware
+// also compare its serial output (banner, prompt, the answers to what the runner types).
 //
 // Case files and the format are described in compat-tests/README.md.
 
@@ -25,6 +26,8 @@ export const NORMALISATIONS = [
   'paths: the case folder is written ${dir} and each variant\'s own folder (sockets, logs, pid files) ${run}',
   'legacy: the chardev of the runner\'s own -qmp monitor (the last compat_monitorN, on the runner\'s socket) is removed',
   'paused machines: with -S, emu stops in whatever phase its command line reached (docs/PHASES.md); the runner sends finish-machine-init to a paused machine not yet machine-ready, as a management tool would, before reading the device tree',
+  'member order: emu-legacy\'s QMP monitors write an object\'s members in QEMU\'s order, as QEMU does, so the four machines read over QMP are compared with members sorted by name (arrays keep their order); the print-config comparison, emu\'s own JSON on both sides, still requires the canonical order',
+  'serial output: the case folder and the variant folder are written ${dir} and ${run}, as in documents',
 ] as const;
 
 // ---- case format ----
@@ -77,6 +80,13 @@ export interface CompatCase {
   guestOutput?: string;
   /** When the guest's output differs between the front ends although the machines are identical: why. */
   guestOutputDiffers?: string;
+  /**
+   * The case boots emu's embedded firmware (no -bios, no -kernel) with its serial port on stdio. In
+   * every live variant the runner waits for the banner and the prompt, types each line of `input`
+   * (Enter is sent as CR, as a terminal sends it) and waits for the prompt after it; the serial
+   * outputs must be equal.
+   */
+  firmware?: { input?: string[] };
   /** When --print-config does not equal the hand-written config: why. */
   printConfigDiffers?: string;
 }
@@ -91,6 +101,9 @@ export function loadCases(dir = CASES_DIR): CompatCase[] {
   for (const c of out) {
     if (seen.has(c.name)) throw new Error(`duplicate case name '${c.name}'`);
     seen.add(c.name);
+    if (c.firmware && (c.guestOutput !== undefined || c.legacyRead === 'print-config')) {
+      throw new Error(`case '${c.name}': 'firmware' reads the serial output of every live variant; it cannot be combined with 'guestOutput' or "legacyRead": "print-config"`);
+    }
   }
   return out;
 }
@@ -183,15 +196,46 @@ interface Proc {
   exited: Promise<number | null>;
 }
 
+/**
+ * The binaries' environment: the runner's own without a test harness's preloads. tap runs a test
+ * file with NODE_OPTIONS=--import=@tapjs/processinfo/…, a module loader (on its own thread on Node
+ * 20) that records every process and module for coverage, which is off in this project. In a child
+ * it doubles what emu costs: a live variant took 0.31 s of CPU under `npm run compat` and 0.70 s
+ * under tap. Users do not run emu so.
+ */
+export function childEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const out = { ...env };
+  const opts = (env.NODE_OPTIONS ?? '').match(/"[^"]*"|'[^']*'|\S+/g) ?? [];
+  const kept = opts.filter((o) => !o.includes('@tapjs/'));
+  if (kept.length) out.NODE_OPTIONS = kept.join(' ');
+  else delete out.NODE_OPTIONS;
+  return out;
+}
+
+/**
+ * The command that runs a binary with childEnv()'s NODE_OPTIONS. Setting the environment of the
+ * spawn is not enough: tap's loader also hooks child_process in the test process and puts itself
+ * back into every child's NODE_OPTIONS. env(1) sets the variable last and execs node in the same
+ * process, so the PID the runner kills is node's.
+ */
+export function nodeCommand(binary: string, args: string[], env: NodeJS.ProcessEnv = process.env): [string, string[]] {
+  const opts = childEnv(env).NODE_OPTIONS;
+  return ['/usr/bin/env', [...(opts !== undefined ? [`NODE_OPTIONS=${opts}`] : ['-u', 'NODE_OPTIONS']), process.execPath, binary, ...args]];
+}
+
 function start(binary: string, args: string[], cwd: string): Proc {
-  const proc = spawn(process.execPath, [binary, ...args], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+  const [command, argv] = nodeCommand(binary, args);
+  const proc = spawn(command, argv, { cwd, env: childEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
   live.add(proc);
   let out = '';
   let err = '';
   proc.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
   proc.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
+  proc.on('exit', () => live.delete(proc));
+  // 'close', not 'exit': only then has everything the process wrote been read ('exit' can come
+  // before the last chunk of a --print-config, which then does not parse).
   const exited = new Promise<number | null>((resolve) => {
-    proc.on('exit', (code) => {
+    proc.on('close', (code) => {
       live.delete(proc);
       resolve(code);
     });
@@ -349,6 +393,15 @@ export function normalisePaths(doc: unknown, dir: string, run: string): unknown 
   return doc;
 }
 
+/** The same value with every object's members sorted by name; arrays keep their order. */
+export function sortMembers(doc: unknown): unknown {
+  if (Array.isArray(doc)) return doc.map(sortMembers);
+  if (doc && typeof doc === 'object') {
+    return Object.fromEntries(Object.keys(doc).sort().map((k) => [k, sortMembers((doc as Record<string, unknown>)[k])]));
+  }
+  return doc;
+}
+
 /** Removes the chardev of the runner's own -qmp monitor from a legacy machine's document. */
 export function dropRunnerMonitor(doc: unknown, socket: string): unknown {
   const d = doc as { chardevs?: { id: string; backend: { data?: { addr?: { data?: { path?: string } } } } }[] };
@@ -473,7 +526,16 @@ export function compareStates(variant: string, ref: MachineState, other: Machine
   }
   // Last, so that a documented difference of output (guestOutputDiffers) cannot hide another one.
   if (ref.output !== undefined && other.output !== undefined && ref.output !== other.output) {
-    return { variant, identical: false, summary: `guest serial output: ${labels[0]} ${JSON.stringify(ref.output)}, ${labels[1]} ${JSON.stringify(other.output)}` };
+    const a = ref.output.split('\n');
+    const b = other.output.split('\n');
+    let k = 0;
+    while (k < a.length && a[k] === b[k]) k++;
+    return {
+      variant, identical: false,
+      summary: `guest serial output line ${k + 1}: ${labels[0]} ${show(a[k])}, ${labels[1]} ${show(b[k])}`,
+      // Carriage returns are the guest's; left in, a diff line would end invisibly in one.
+      diff: lineDiff(ref.output.replace(/\r\n/g, '\n'), other.output.replace(/\r\n/g, '\n'), labels),
+    };
   }
   return { variant, identical: true };
 }
@@ -487,8 +549,49 @@ interface Ctx {
   sem: Semaphore;
 }
 
+/** What the runner reads from a live variant's standard output (its serial port), if anything. */
+type SerialRead = { text: string } | { firmware: string[] } | undefined;
+
+function serialRead(c: CompatCase): SerialRead {
+  if (c.firmware) return { firmware: c.firmware.input ?? [] };
+  return c.guestOutput !== undefined ? { text: c.guestOutput } : undefined;
+}
+
+/** The embedded firmware's prompt, and the first line of its banner (the sign that it ran). */
+export const FIRMWARE_PROMPT = 'emu> ';
+export const FIRMWARE_BANNER = /^emu firmware \d+\.\d+\.\d+\r?$/m;
+
+/** Polls until ready() holds; fails when the process ends first or the time is up. */
+async function waitOutput(p: Proc, ready: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  let ended = false;
+  void p.exited.then(() => { ended = true; });
+  const end = Date.now() + timeoutMs;
+  while (!ready()) {
+    if (ended) throw new Error(`${what} (the process ended; standard output ${JSON.stringify(p.stdout())}, stderr ${JSON.stringify(p.stderr().trim())})`);
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms: ${what} (standard output so far ${JSON.stringify(p.stdout())})`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/**
+ * The firmware session: its banner and prompt, then each input line and the prompt that follows.
+ * Lines are typed only at a prompt, so what the guest echoes and answers is in the same order in
+ * every variant.
+ */
+async function driveFirmware(p: Proc, input: string[], timeoutMs: number, what: string): Promise<string> {
+  const prompts = () => p.stdout().split(FIRMWARE_PROMPT).length - 1;
+  await waitOutput(p, () => prompts() >= 1, timeoutMs, `${what}: waiting for the firmware's prompt ${JSON.stringify(FIRMWARE_PROMPT)}`);
+  if (!FIRMWARE_BANNER.test(p.stdout())) throw new Error(`${what}: no firmware banner before the prompt (standard output ${JSON.stringify(p.stdout())})`);
+  for (const [k, line] of input.entries()) {
+    p.proc.stdin!.write(`${line}\r`);
+    await waitOutput(p, () => prompts() >= k + 2 && p.stdout().endsWith(FIRMWARE_PROMPT), timeoutMs,
+      `${what}: waiting for the firmware's prompt after ${JSON.stringify(line)}`);
+  }
+  return p.stdout();
+}
+
 async function runLive(ctx: Ctx, what: string, binary: string, args: string[], cwd: string, socket: string,
-  script?: QmpStep[], guestOutput?: string): Promise<MachineState> {
+  script?: QmpStep[], serial?: SerialRead): Promise<MachineState> {
   return ctx.sem.use(async () => {
     const p = start(binary, args, cwd);
     try {
@@ -502,12 +605,10 @@ async function runLive(ctx: Ctx, what: string, binary: string, args: string[], c
           }
         }
         const state = await readMachine(c);
-        if (guestOutput !== undefined) {
-          const end = Date.now() + ctx.timeoutMs;
-          while (!p.stdout().includes(guestOutput)) {
-            if (Date.now() > end) throw new Error(`${what}: the guest did not write ${JSON.stringify(guestOutput)} (got ${JSON.stringify(p.stdout())})`);
-            await new Promise((r) => setTimeout(r, 10));
-          }
+        if (serial && 'firmware' in serial) state.output = await driveFirmware(p, serial.firmware, ctx.timeoutMs, what);
+        else if (serial) {
+          const text = serial.text;
+          await waitOutput(p, () => p.stdout().includes(text), ctx.timeoutMs, `${what}: the guest did not write ${JSON.stringify(text)}`);
           state.output = p.stdout();
         }
         return state;
@@ -538,35 +639,38 @@ export async function runCase(c: CompatCase, ctx: Ctx): Promise<CaseResult> {
     const sock = (v: VariantName) => join(runs[v], 'qmp.sock');
     const legacyArgs = substitute(c.legacy, at('legacy'));
     const legacyRead = c.legacyRead ?? 'qmp';
+    const printConfig = (run: VariantName | 'print') => ctx.sem.use(() => runToEnd(ctx.emuLegacy, [...substitute(c.legacy, at(run)), '--print-config'], dir, ctx.timeoutMs, 'emu-legacy --print-config'))
+      .then((s) => normalisePaths(JSON.parse(s) as unknown, dir, runs[run]));
+    // A legacy machine read with --print-config is the print-config variant's own output: one process, not two.
+    const printed = legacyRead === 'print-config' ? printConfig('legacy') : printConfig('print');
     const legacy: Promise<MachineState> = legacyRead === 'qmp'
-      ? runLive(ctx, 'emu-legacy', ctx.emuLegacy, [...legacyArgs, '-qmp', `unix:${sock('legacy')},server=on,wait=off`], dir, sock('legacy'), undefined, c.guestOutput)
+      ? runLive(ctx, 'emu-legacy', ctx.emuLegacy, [...legacyArgs, '-qmp', `unix:${sock('legacy')},server=on,wait=off`], dir, sock('legacy'), undefined, serialRead(c))
         .then((s) => ({ ...s, document: dropRunnerMonitor(s.document, sock('legacy')) }))
       : (async () => {
         const out = join(runs.legacy, 'dump.dtb');
-        const doc = await ctx.sem.use(() => runToEnd(ctx.emuLegacy, [...legacyArgs, '--print-config'], dir, ctx.timeoutMs, 'emu-legacy --print-config'));
         await ctx.sem.use(() => runToEnd(ctx.emuLegacy, [...legacyArgs, '-machine', `dumpdtb=${out}`], dir, ctx.timeoutMs, 'emu-legacy -machine dumpdtb'));
-        return { document: JSON.parse(doc) as unknown, dtb: new Uint8Array(readFileSync(out)) };
+        return { document: await printed, dtb: new Uint8Array(readFileSync(out)) };
       })();
-    const printed = ctx.sem.use(() => runToEnd(ctx.emuLegacy, [...substitute(c.legacy, at('print')), '--print-config'], dir, ctx.timeoutMs, 'emu-legacy --print-config'))
-      .then((s) => JSON.parse(s) as unknown);
-    const cli = runLive(ctx, 'emu (options)', ctx.emu, ['--qmp-socket', sock('cli'), ...substitute(c.cli, at('cli'))], dir, sock('cli'), undefined, c.guestOutput);
-    const config = runLive(ctx, 'emu (config)', ctx.emu, ['--qmp-socket', sock('config'), ...substitute(c.config.args, at('config'))], dir, sock('config'), undefined, c.guestOutput);
-    const qmp = runLive(ctx, 'emu (QMP)', ctx.emu, ['--qmp-socket', sock('qmp')], dir, sock('qmp'), substitute(c.qmp, at('qmp')), c.guestOutput);
+    const cli = runLive(ctx, 'emu (options)', ctx.emu, ['--qmp-socket', sock('cli'), ...substitute(c.cli, at('cli'))], dir, sock('cli'), undefined, serialRead(c));
+    const config = runLive(ctx, 'emu (config)', ctx.emu, ['--qmp-socket', sock('config'), ...substitute(c.config.args, at('config'))], dir, sock('config'), undefined, serialRead(c));
+    const qmp = runLive(ctx, 'emu (QMP)', ctx.emu, ['--qmp-socket', sock('qmp')], dir, sock('qmp'), substitute(c.qmp, at('qmp')), serialRead(c));
     const settled = await Promise.allSettled([legacy, cli, config, qmp, printed]);
     const errors = settled.flatMap((s) => (s.status === 'rejected' ? [(s.reason as Error).message] : []));
     if (errors.length) return { name: c.name, ok: false, comparisons, error: errors.join('\n'), ms: Date.now() - t0 };
-    const [L, C, F, Q] = (settled.slice(0, 4) as PromiseFulfilledResult<MachineState>[]).map((s, k) => {
+    const read = (settled.slice(0, 4) as PromiseFulfilledResult<MachineState>[]).map((s, k) => {
       const v = VARIANTS[k];
-      return { ...s.value, document: normalisePaths(s.value.document, dir, runs[v]) };
+      const out = s.value.output;
+      return { ...s.value, document: normalisePaths(s.value.document, dir, runs[v]), ...(out !== undefined ? { output: normalisePaths(out, dir, runs[v]) as string } : {}) };
     });
+    const [L, C, F, Q] = read.map((s) => ({ ...s, document: sortMembers(s.document) }));
     const explained = (cmp: Comparison): Comparison =>
-      (!cmp.identical && c.guestOutputDiffers && cmp.summary?.startsWith('guest serial output:')
+      (!cmp.identical && c.guestOutputDiffers && cmp.summary?.startsWith('guest serial output')
         ? { variant: cmp.variant, identical: true, summary: `differs as explained: ${c.guestOutputDiffers} (${cmp.summary})` } : cmp);
     comparisons.push(explained(compareStates('cli', L, C, ['emu-legacy', 'emu (options)'])));
     comparisons.push(explained(compareStates('config', L, F, ['emu-legacy', 'emu (config)'])));
     comparisons.push(explained(compareStates('qmp', L, Q, ['emu-legacy', 'emu (QMP)'])));
-    const P = normalisePaths((settled[4] as PromiseFulfilledResult<unknown>).value, dir, runs.print);
-    const pc = compareStates('print-config', { document: F.document, dtb: new Uint8Array() }, { document: P, dtb: new Uint8Array() }, ['emu (config)', 'emu-legacy --print-config']);
+    const P = (settled[4] as PromiseFulfilledResult<unknown>).value;
+    const pc = compareStates('print-config', { document: read[2].document, dtb: new Uint8Array() }, { document: P, dtb: new Uint8Array() }, ['emu (config)', 'emu-legacy --print-config']);
     if (!pc.identical && c.printConfigDiffers) comparisons.push({ variant: 'print-config', identical: true, summary: `differs as explained: ${c.printConfigDiffers}` });
     else comparisons.push(pc);
     return { name: c.name, ok: comparisons.every((x) => x.identical), comparisons, ms: Date.now() - t0 };
