@@ -1,7 +1,8 @@
 // bench/startup: spawn → QMP greeting (and → first reply) for `emu --qmp-socket PATH -S`, for emu with
 // a config of 20 devices, and for `qemu-system-riscv64 -M virt -S -display none -nodefaults -qmp
 // unix:PATH,server=on,wait=off` in the same run when QEMU is installed; beside them the floor, a bare
-// Node program that greets on a unix socket, and emu without its code cache (EMU_CODE_CACHE=off).
+// Node program that greets on a unix socket, emu without its code cache (EMU_CODE_CACHE=off) and emu
+// through its previous launcher (an import of the ES module bundle, esm-launcher.mjs).
 // Each run starts every target once, in turn, so load changes hit them alike.
 //
 // Besides wall time, the CPU time each process has used when its greeting arrives (all its threads,
@@ -20,6 +21,7 @@ import { join } from 'node:path';
 const RUNS = Number(process.argv[2] ?? 15);
 const EMU = new URL('../../bin/emu', import.meta.url).pathname;
 const PRELOAD = new URL('./trace-preload.cjs', import.meta.url).pathname;
+const ESM_LAUNCHER = new URL('./esm-launcher.mjs', import.meta.url).pathname;
 const TIMEOUT_MS = 20_000;
 const dir = mkdtempSync(join(tmpdir(), 'emu-bench-startup-'));
 
@@ -114,6 +116,7 @@ const targets: Target[] = [
   { name: 'node floor (bare unix-socket server)', cmd: process.execPath, args: ['-e', FLOOR, 'SOCK'], runs: [] },
   { name: 'emu --qmp-socket P -S', cmd: process.execPath, args: [EMU, '--qmp-socket', 'SOCK', '-S'], runs: [] },
   { name: 'same, EMU_CODE_CACHE=off', cmd: process.execPath, args: [EMU, '--qmp-socket', 'SOCK', '-S'], env: { EMU_CODE_CACHE: 'off' }, runs: [] },
+  { name: 'same, previous launcher (ES module)', cmd: process.execPath, args: [ESM_LAUNCHER, '--qmp-socket', 'SOCK', '-S'], runs: [] },
   { name: 'emu, config with 20 devices, -S', cmd: process.execPath, args: [EMU, '--qmp-socket', 'SOCK', '-S', cfg], runs: [] },
 ];
 if (spawnSync('qemu-system-riscv64', ['--version']).status === 0) {
@@ -138,7 +141,7 @@ const q = targets.find((t) => t.cmd === 'qemu-system-riscv64');
 if (q) {
   const qr = median(q.runs.map((r) => r.reply));
   const qc = median(q.runs.map((r) => r.cpu));
-  for (const t of targets.slice(1, 4)) {
+  for (const t of targets.slice(1, 5)) {
     console.log(`ratio ${t.name} / QEMU: first reply ${(median(t.runs.map((r) => r.reply)) / qr).toFixed(2)}, CPU ${(median(t.runs.map((r) => r.cpu)) / qc).toFixed(2)}`);
   }
 } else {
