@@ -38,7 +38,12 @@ export function builtins(lazy) {
         const [kind, name] = args.path.split(':');
         const id = JSON.stringify(`node:${name}`);
         const esImport = kind === 'import';
-        if (!lazy.includes(name)) return { loader: 'js', contents: `module.exports = Object.create(require(${id}));` };
+        if (!lazy.includes(name)) {
+          // A module that is itself a function (node:events, node:assert) must stay callable and
+          // extendable as the default import: it is passed through.
+          const wrap = typeof require(`node:${name}`) === 'object' ? 'Object.create' : '';
+          return { loader: 'js', contents: `module.exports = ${wrap}(require(${id}));` };
+        }
         const getters = Object.keys(require(`node:${name}`))
           .map((n) => `  ${JSON.stringify(n)}: { enumerable: true, get: () => load()[${JSON.stringify(n)}] },`);
         return {
