@@ -53,6 +53,8 @@ const scripts = await build({
   plugins: [builtins(['child_process', 'crypto', 'fs/promises', 'dns/promises'])],
   // The sources find firmware/ and configs/ from their own location.
   define: { 'import.meta.url': '__emuImportMeta.url' },
+  // Any other use of import.meta would be silently empty in a script: refuse to build instead.
+  logOverride: { 'empty-import-meta': 'error' },
   // The directive comes first: after the banner, esbuild's own "use strict" would no longer be one.
   banner: { js: '"use strict";\nvar __emuImportMeta = { get url() { return require("node:url").pathToFileURL(__filename).href; } };' },
 });
