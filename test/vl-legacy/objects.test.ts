@@ -161,3 +161,18 @@ t.test('-object help and -object TYPE,help in QEMU\'s layout', async (t) => {
   t.equal(bad.stderr, "emu-legacy: -object bogus,help: Parameter 'qom-type' does not accept value 'bogus'\n");
   t.equal(bad.code, 1);
 });
+
+t.test('-readconfig [object] sections: the same objects, QEMU\'s file:line errors', async (t) => {
+  const good = join(dir, 'objects.cfg');
+  writeFileSync(good, '[object "s0"]\n  qom-type = "secret"\n  data = "x"\n[object "m0"]\n  qom-type = "memory-backend-ram"\n  size = "64M"\n[machine]\n  memory-backend = "m0"\n');
+  const r = await runBinary(t, EMU_LEGACY, ['-nodefaults', '-readconfig', good, '--print-config']);
+  t.equal(r.code, 0, r.stderr);
+  const doc = JSON.parse(r.stdout) as { objects: unknown[]; machine: { memory: number } };
+  t.same(doc.objects, [{ 'qom-type': 'secret', id: 's0', data: 'x' }, { 'qom-type': 'memory-backend-ram', id: 'm0', size: 64 << 20 }]);
+  t.equal(doc.machine.memory, 64 << 20);
+  const bad = join(dir, 'bad-object.cfg');
+  writeFileSync(bad, '[object "s0"]\n  qom-type = "secret"\n  bogus = "x"\n');
+  const b = await runBinary(t, EMU_LEGACY, ['-nodefaults', '-readconfig', bad, '--print-config']);
+  t.equal(b.stderr, `emu-legacy:${bad}:3: Parameter 'bogus' is unexpected\n`);
+  t.equal(b.code, 1);
+});
