@@ -35,6 +35,20 @@ t.test('the same run on live QEMU gives the committed transcript', { skip: haveQ
   t.equal(devicesRun('qemu-system-riscv64'), readFileSync(join(GUESTS, 'fwcfg-devices.expected'), 'latin1'));
 });
 
+t.test('-boot strict=on ends the bootorder with HALT, as QEMU', async (t) => {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'a.img'), Buffer.alloc(65536));
+  const args = (strict: string) => ['-nodefaults', '-nographic', '-serial', 'stdio', '-M', 'virt', '-bios', 'none', '-kernel', join(GUESTS, 'fwcfg.elf'), '-m', '128M', '-boot', `strict=${strict}`,
+    '-drive', `if=none,id=a,format=raw,file=${join(dir, 'a.img')}`, '-device', 'virtio-blk-device,drive=a,bootindex=2'];
+  const on = await runBinary(t, EMU_LEGACY, args('on'), { timeoutMs: 60_000 });
+  t.match(on.stdout, /bootorder:\r\n\/virtio-mmio@0000000010008000\/disk@0,0\r\nHALT<NUL>\r\n/);
+  const off = await runBinary(t, EMU_LEGACY, args('off'), { timeoutMs: 60_000 });
+  t.match(off.stdout, /bootorder:\r\n\/virtio-mmio@0000000010008000\/disk@0,0<NUL>\r\n/);
+  if (haveQemu) {
+    t.equal(execFileSync('qemu-system-riscv64', args('on'), { encoding: 'latin1', timeout: 30_000 }), on.stdout, 'the transcript of QEMU 7.2');
+  }
+});
+
 t.test("a bootindex used twice is refused with QEMU's text", async (t) => {
   const dir = tempDir();
   writeFileSync(join(dir, 'a.img'), Buffer.alloc(65536));

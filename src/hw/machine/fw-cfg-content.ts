@@ -8,7 +8,8 @@
  *   bios-geometry        empty
  *   bootorder            the devices with a bootindex, lowest first, as OpenFirmware paths, one per
  *                        line, NUL-terminated: /virtio-mmio@<16 hex digits>/disk@0,0 for virtio-blk,
- *                        /virtio-mmio@<16 hex digits>/channel@0/disk@<target>,<lun> for scsi-hd/-cd
+ *                        /virtio-mmio@<16 hex digits>/channel@0/disk@<target>,<lun> for scsi-hd/-cd;
+ *                        with -boot strict=on a last line HALT
  *   etc/boot-fail-wait   -boot reboot-timeout (u32 LE, -1 when unset)
  * emu's own additions, for its firmware (QEMU puts nothing under etc/emu/):
  *   etc/emu/boot-order   the -boot letters in force (once= on the first boot, then order=; 'cad'
@@ -66,7 +67,10 @@ export function virtFwCfgContent(vm: VirtualMachine, firstBoot: boolean): FwCfgC
   const booting = storage
     .filter((d) => typeof d.get('bootindex') === 'number' && (d.get('bootindex') as number) >= 0)
     .sort((a, b) => (a.get('bootindex') as number) - (b.get('bootindex') as number));
-  const bootorder = booting.length ? Buffer.from(booting.map((d) => firmwarePath(d)).join('\n') + '\0', 'latin1') : new Uint8Array(0);
+  // -boot strict=on: QEMU ends a non-empty list with HALT, telling firmware to try nothing else.
+  const paths = booting.map((d) => firmwarePath(d)!);
+  if (paths.length && cfg.boot?.strict) paths.push('HALT');
+  const bootorder = paths.length ? Buffer.from(paths.join('\n') + '\0', 'latin1') : new Uint8Array(0);
   const failWait = Buffer.alloc(4);
   failWait.writeInt32LE(cfg.boot?.['reboot-timeout'] ?? -1);
   const letters = (firstBoot ? cfg.boot?.once : undefined) ?? cfg.boot?.order ?? 'cad';
