@@ -69,6 +69,8 @@ t.test('objects in the QOM tree, object-add and object-del over QMP', async (t) 
   t.same(await c.execute('qom-list-types', { implements: 'user-creatable' }), [
     { name: 'secret', parent: 'secret_common' }, { name: 'memory-backend-ram', parent: 'memory-backend' },
     { name: 'rng-builtin', parent: 'rng-backend' }, { name: 'rng-random', parent: 'rng-backend' }]);
+  t.same((await c.execute('qom-list-properties', { typename: 'secret' }) as { name: string; description?: string }[]).map((p) => [p.name, p.description]),
+    [['data', undefined], ['file', undefined], ['format', undefined]], 'secret properties have no description, as in QEMU');
   const doc = await c.execute('x-query-machine-document') as { machine: { memory: number } };
   t.equal(doc.machine.memory, 64 << 20, 'the RAM is the backend\'s size');
 

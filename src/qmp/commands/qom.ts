@@ -12,7 +12,8 @@ function propInfo(p: PropertyDecl): ObjectPropertyInfo {
   return {
     name: p.name,
     type: p.type === 'enum' ? 'str' : PROP_TYPE_NAMES[p.type],
-    description: p.doc,
+    // QEMU leaves the member out for a property without one (a secret's).
+    ...(p.doc ? { description: p.doc } : {}),
     ...(p.default !== undefined ? { 'default-value': p.default } : {}),
   };
 }
