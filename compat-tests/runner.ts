@@ -17,6 +17,7 @@ import { QmpClient } from '../src/qmp/client.ts';
 import { parseFdt } from '../src/hw/fdt/reader.ts';
 import { type FdtNode, FdtTree, serializeFdt } from '../src/hw/fdt/writer.ts';
 import { runCreate } from '../src/img/create.ts';
+import { childEnv, nodeCommand } from '../test/helpers/child-env.ts';
 
 export const ROOT = fileURLToPath(new URL('../', import.meta.url));
 export const CASES_DIR = join(ROOT, 'compat-tests/cases');
@@ -196,32 +197,9 @@ interface Proc {
   exited: Promise<number | null>;
 }
 
-/**
- * The binaries' environment: the runner's own without a test harness's preloads. tap runs a test
- * file with NODE_OPTIONS=--import=@tapjs/processinfo/…, a module loader (on its own thread on Node
- * 20) that records every process and module for coverage, which is off in this project. In a child
- * it doubles what emu costs: a live variant took 0.31 s of CPU under `npm run compat` and 0.70 s
- * under tap. Users do not run emu so.
- */
-export function childEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  const out = { ...env };
-  const opts = (env.NODE_OPTIONS ?? '').match(/"[^"]*"|'[^']*'|\S+/g) ?? [];
-  const kept = opts.filter((o) => !o.includes('@tapjs/'));
-  if (kept.length) out.NODE_OPTIONS = kept.join(' ');
-  else delete out.NODE_OPTIONS;
-  return out;
-}
-
-/**
- * The command that runs a binary with childEnv()'s NODE_OPTIONS. Setting the environment of the
- * spawn is not enough: tap's loader also hooks child_process in the test process and puts itself
- * back into every child's NODE_OPTIONS. env(1) sets the variable last and execs node in the same
- * process, so the PID the runner kills is node's.
- */
-export function nodeCommand(binary: string, args: string[], env: NodeJS.ProcessEnv = process.env): [string, string[]] {
-  const opts = childEnv(env).NODE_OPTIONS;
-  return ['/usr/bin/env', [...(opts !== undefined ? [`NODE_OPTIONS=${opts}`] : ['-u', 'NODE_OPTIONS']), process.execPath, binary, ...args]];
-}
+// childEnv() and nodeCommand(): the binaries run without the test harness's preloads (the reason
+// and the measurements are in test/helpers/child-env.ts, shared with the tests' own spawns).
+export { childEnv, nodeCommand } from '../test/helpers/child-env.ts';
 
 function start(binary: string, args: string[], cwd: string): Proc {
   const [command, argv] = nodeCommand(binary, args);

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { QmpClient } from '../../src/qmp/client.ts';
+import { childEnv, harnessFreeCommand } from './child-env.ts';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const EMU = join(ROOT, 'bin/emu');
@@ -29,7 +30,9 @@ export function tempDir(prefix = 'emu-test-'): string {
 }
 
 export function spawnBinary(t: Teardown, binary: string, args: string[], opts: { env?: Record<string, string>; cwd?: string } = {}): Spawned {
-  const proc = spawn(binary, args, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const env = childEnv({ ...process.env, ...opts.env });
+  const [command, argv] = harnessFreeCommand(binary, args, env);
+  const proc = spawn(command, argv, { cwd: opts.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   proc.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
