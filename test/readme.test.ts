@@ -5,7 +5,7 @@ import t from 'tap';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, spawnBinary, tempDir, waitFor } from './helpers/emu.ts';
+import { exitWithin, ROOT, spawnBinary, tempDir, waitFor } from './helpers/emu.ts';
 
 const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
 const section = readme.slice(readme.indexOf('## The main job'));
@@ -51,7 +51,7 @@ for (const line of machines) {
       t.equal(banner.replace(/emu firmware \S+/, 'emu firmware X'), shown.replace(/emu firmware \S+/, 'emu firmware X'), "the README's sample output is what emu prints");
     }
     p.proc.stdin!.write('poweroff\r');
-    const exit = await Promise.race([p.exited, new Promise<null>((r) => setTimeout(() => r(null), 20_000))]);
+    const exit = await exitWithin(p, 20_000);
     t.equal(exit?.code, 0, 'poweroff ends emu');
   });
 }

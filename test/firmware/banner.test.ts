@@ -5,7 +5,7 @@
 import t from 'tap';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EMU_LEGACY, spawnBinary, startEmuWithQmp, tempDir, waitFor } from '../helpers/emu.ts';
+import { exitWithin, EMU_LEGACY, spawnBinary, startEmuWithQmp, tempDir, waitFor } from '../helpers/emu.ts';
 
 t.test('emu: banner, prompt, help, poweroff', async (t) => {
   const e = await startEmuWithQmp(t, ['--chardev', 'stdio,id=s0', '--machine', 'virt,memory=256M,serial=s0,smp.cpus=2']);
@@ -25,7 +25,7 @@ t.test('emu: banner, prompt, help, poweroff', async (t) => {
   const shutdown = e.client.waitEvent('SHUTDOWN', { timeoutMs: 20_000 });
   e.proc.stdin!.write('poweroff\r');
   t.same((await shutdown).data, { guest: true, reason: 'guest-shutdown' });
-  const exit = await Promise.race([e.exited, new Promise<null>((r) => setTimeout(() => r(null), 20_000))]);
+  const exit = await exitWithin(e, 20_000);
   t.equal(exit?.code, 0, 'emu ends after the firmware powers off');
 });
 
@@ -73,6 +73,6 @@ t.test('emu-legacy: the banner lists the virtio transports with a device', async
   p.proc.stdin!.write('read disk0 2048\r');
   await waitFor(() => p.stdout().includes('beyond the end of the disk'), 'the range check', 20_000);
   p.proc.stdin!.write('poweroff\r');
-  const exit = await Promise.race([p.exited, new Promise<null>((r) => setTimeout(() => r(null), 20_000))]);
+  const exit = await exitWithin(p, 20_000);
   t.equal(exit?.code, 0, 'poweroff ends emu-legacy');
 });

@@ -7,12 +7,12 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { bootDisk } from './boot-disk.ts';
-import { EMU_LEGACY, spawnBinary, startEmuWithQmp, tempDir, waitFor } from '../helpers/emu.ts';
+import { exitWithin, EMU_LEGACY, spawnBinary, startEmuWithQmp, tempDir, waitFor } from '../helpers/emu.ts';
 
 const PAYLOAD_LINE = /boot payload: hart 0x0, S-mode, dtb ok, memreserve 0x80000000\+0x200000\r?\n/;
 
 async function exited(p: { exited: Promise<{ code: number | null } | null> }, ms = 20_000) {
-  return Promise.race([p.exited, new Promise<null>((r) => setTimeout(() => r(null), ms))]);
+  return exitWithin(p, ms);
 }
 
 t.test('emu-legacy: a virtio-blk disk with the header boots by itself', async (t) => {

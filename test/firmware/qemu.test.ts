@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { disc } from '../virtio/helpers.ts';
-import { EMU_LEGACY, ROOT, spawnBinary, tempDir, waitFor } from '../helpers/emu.ts';
+import { exitWithin, EMU_LEGACY, ROOT, spawnBinary, tempDir, waitFor } from '../helpers/emu.ts';
 
 function qemuPath(): string | undefined {
   try { return execFileSync('sh', ['-c', 'command -v qemu-system-riscv64'], { encoding: 'utf8' }).trim() || undefined; } catch { return undefined; }
@@ -30,7 +30,7 @@ async function transcript(t: Test, binary: string, args: string[]): Promise<stri
     await waitFor(() => prompts() > seen, `${binary}: ${c}`, 20_000);
   }
   p.proc.stdin!.write('poweroff\r');
-  const r = await Promise.race([p.exited, new Promise<null>((res) => setTimeout(() => res(null), 20_000))]);
+  const r = await exitWithin(p, 20_000);
   t.equal(r?.code, 0, `${binary}: poweroff ends it`);
   return p.stdout();
 }

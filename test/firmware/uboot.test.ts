@@ -2,7 +2,7 @@
 // SBI carries it to its prompt, and its poweroff (SBI system reset) ends emu with SHUTDOWN.
 import t from 'tap';
 import { existsSync } from 'node:fs';
-import { startEmuWithQmp, waitFor } from '../helpers/emu.ts';
+import { exitWithin, startEmuWithQmp, waitFor } from '../helpers/emu.ts';
 
 const UBOOT = '/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin';
 
@@ -21,7 +21,7 @@ for (const cpus of [1, 2]) {
     const shutdown = e.client.waitEvent('SHUTDOWN', { timeoutMs: 20_000 });
     e.proc.stdin!.write('poweroff\r');
     t.same((await shutdown).data, { guest: true, reason: 'guest-shutdown' });
-    const exit = await Promise.race([e.exited, new Promise<null>((r) => setTimeout(() => r(null), 20_000))]);
+    const exit = await exitWithin(e, 20_000);
     t.equal(exit?.code, 0);
   });
 }

@@ -46,6 +46,17 @@ export function spawnBinary(t: Teardown, binary: string, args: string[], opts: {
   return { proc, pid: proc.pid!, stdout: () => out, stderr: () => err, exited };
 }
 
+/** The process's exit, or null when it has not exited within `ms` (the timer does not hold the test open). */
+export async function exitWithin<T>(p: { exited: Promise<T> }, ms: number): Promise<T | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<null>((r) => { timer = setTimeout(() => r(null), ms); });
+  try {
+    return await Promise.race([p.exited, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Runs a binary to completion (with a timeout) and returns its exit code and output. */
 export async function runBinary(t: Teardown, binary: string, args: string[], opts: { env?: Record<string, string>; cwd?: string; timeoutMs?: number; input?: string } = {}) {
   const p = spawnBinary(t, binary, args, opts);

@@ -2,7 +2,7 @@
 // of the monitor on it; the monitor's banner and prompt appear at the first C-a c (QEMU holds a
 // muxed-out monitor's output until it has the focus), and C-a c goes back to the console.
 import t from 'tap';
-import { EMU_LEGACY, spawnBinary, waitFor } from '../helpers/emu.ts';
+import { exitWithin, EMU_LEGACY, spawnBinary, waitFor } from '../helpers/emu.ts';
 
 t.test('the console first, the monitor after C-a c', async (t) => {
   const p = spawnBinary(t, EMU_LEGACY, ['-nographic', '-m', '128M']);
@@ -19,6 +19,6 @@ t.test('the console first, the monitor after C-a c', async (t) => {
   p.proc.stdin!.write('\x01chelp\r');
   await waitFor(() => p.stdout().slice(back).includes('poweroff'), "the firmware's help", 20_000);
   p.proc.stdin!.write('poweroff\r');
-  const exit = await Promise.race([p.exited, new Promise<null>((r) => setTimeout(() => r(null), 20_000))]);
+  const exit = await exitWithin(p, 20_000);
   t.equal(exit?.code, 0);
 });
