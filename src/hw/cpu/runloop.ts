@@ -119,7 +119,9 @@ export class RunLoop {
           this.instructions += h.run(this.quantum);
           this.current = null;
           if (!this.running) return;
-          if (this.polling.has(h)) h.stopRequested = false;
+          // Still running: only pollingIdle() asked this hart to stop (a kick() may since have
+          // cleared the poll), and the next run must not stop early again.
+          h.stopRequested = false;
           ran = true;
         }
         if (!ran) { allIdle = true; break; }
