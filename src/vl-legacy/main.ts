@@ -8,7 +8,7 @@ import { closeSync, writeFileSync, writeSync } from 'node:fs';
 import { EMU_VERSION, QEMU_COMPAT_VERSION } from '../shared/version.ts';
 import { QmpError } from '../shared/errors.ts';
 import { createCore } from '../qmp/core.ts';
-import { drainStdio } from '../shared/drain.ts';
+import { installProcessExit } from '../qmp/process-exit.ts';
 import { documentCommands } from '../hw/machine/document.ts';
 import { GuestMachine } from '../hw/machine/guest.ts';
 import { objectHelp } from '../hw/objects/index.ts';
@@ -157,22 +157,10 @@ async function main(argv: string[]): Promise<void> {
   vm.chardevHost = {};
   if (!t.dumpdtb) vm.guestFactory = (m) => new GuestMachine(m);
   const monitors: { close(): void }[] = [];
-  const exit = async (code: number) => {
-    for (const m of monitors) m.close();
-    vm.guest?.dispose();
-    await vm.closeChardevs();
-    vm.blocks.closeAll();
-    await drainStdio();
-    process.exit(code);
-  };
-  vm.host.quit = () => setImmediate(() => void exit(0));
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.on(sig, () => {
-      dispatcher.emit('SHUTDOWN', { guest: false, reason: 'host-signal' });
-      process.stderr.write(`${ARGV0}: terminating on signal ${sig === 'SIGINT' ? 2 : sig === 'SIGTERM' ? 15 : 1}\n`);
-      setImmediate(() => void exit(0));
-    });
-  }
+  const exit = installProcessExit(core, {
+    monitors,
+    onSignal: (sig) => process.stderr.write(`${ARGV0}: terminating on signal ${sig === 'SIGINT' ? 2 : sig === 'SIGTERM' ? 15 : 1}\n`),
+  });
   await run(t.commands);
   markMonitorChardevs();
   try {

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { CommanderError } from 'commander';
 import { createCore } from '../qmp/core.ts';
-import { drainStdio } from '../shared/drain.ts';
+import { installProcessExit } from '../qmp/process-exit.ts';
 import { installHmp } from '../qmp/hmp/index.ts';
 import { GuestMachine } from '../hw/machine/guest.ts';
 import { schema } from '../qmp/schema/index.ts';
@@ -103,26 +103,7 @@ async function main(argv: string[]): Promise<void> {
     lock?.release();
     fail(e instanceof Error ? e.message : String(e));
   }
-  let exiting = false;
-  const exit = async (code: number) => {
-    if (exiting) return;
-    exiting = true;
-    await Promise.all(monitors.map((m) => m.close()));
-    vm.guest?.dispose();
-    await vm.closeChardevs();
-    vm.blocks.closeAll();
-    lock?.release();
-    await drainStdio();
-    process.exit(code);
-  };
-  // quit replies before the process ends: the reply is queued on the socket in this turn.
-  vm.host.quit = () => setImmediate(() => void exit(0));
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.on(sig, () => {
-      dispatcher.emit('SHUTDOWN', { guest: false, reason: 'host-signal' });
-      setImmediate(() => void exit(0));
-    });
-  }
+  installProcessExit(core, { monitors, release: () => lock?.release() });
   try {
     await runFeed(dispatcher, commands);
     if (opts.stateFile !== undefined) {
