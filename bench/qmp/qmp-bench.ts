@@ -20,7 +20,6 @@ import net from 'node:net';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { bundleEmu, removeBundle } from './emu-bundle.ts';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: number): number => {
@@ -236,10 +235,10 @@ const median = (xs: number[]): number => {
 };
 const range = (xs: number[]): string => `[${Math.min(...xs).toFixed(1)} – ${Math.max(...xs).toFixed(1)}]`;
 
-async function measure(t: Target, startupTarget: Target = t): Promise<Record<string, number[]>> {
+async function measure(t: Target): Promise<Record<string, number[]>> {
   const r: Record<string, number[]> = { connect: [], greeting: [], caps: [], status: [], seqOps: [], p50: [], p99: [], pipeOps: [], multiOps: [] };
   for (let i = 0; i < STARTUP_RUNS; i++) {
-    const s = await startup(startupTarget);
+    const s = await startup(t);
     r.connect.push(s.connect); r.greeting.push(s.greeting); r.caps.push(s.caps); r.status.push(s.status);
   }
   for (let i = 0; i < RUNS; i++) {
@@ -256,17 +255,10 @@ const NODE_FLOOR = `const net=require('net');net.createServer(s=>{s.write('{"QMP
   `s.on('data',d=>{for(const c of d)if(c===125)s.write('{"return": {}}\\r\\n')})}).listen(process.argv[1])`;
 
 async function main(): Promise<void> {
-  const bundle = await bundleEmu();
   const floor: Target = { name: 'node-floor', argv: (sock) => [process.execPath, '-e', NODE_FLOOR, sock], multiSockets: false };
-  const targets: Target[] = [{
-    name: 'emu',
-    argv: (sock) => [process.execPath, bundle, '--qmp-socket', sock, '-S'],
-    multiSockets: false,
-  }];
-  // The start-up rows time the shipped binary (bin/emu: the script bundle in dist/ and its code cache,
-  // `node scripts/build.mjs` first); the private bundle above is an ES module with its packages left in
-  // node_modules, which starts slower and is not what users run.
-  const binary: Target = { name: 'emu', argv: (sock) => [process.execPath, BIN_EMU, '--qmp-socket', sock, '-S'], multiSockets: false };
+  // emu is the shipped binary (bin/emu: the script bundle in dist/ and its code cache; run
+  // `node scripts/build.mjs` first), what users start.
+  const targets: Target[] = [{ name: 'emu', argv: (sock) => [process.execPath, BIN_EMU, '--qmp-socket', sock, '-S'], multiSockets: false }];
   if (WITH_QEMU) {
     targets.push({
       name: 'qemu',
@@ -276,16 +268,12 @@ async function main(): Promise<void> {
     });
   }
   const results: Record<string, Record<string, number[]>> = {};
-  try {
-    // Interleave the emulators run by run would be fairer on a noisy box, but each measurement
-    // spawns fresh processes anyway; run emu then QEMU back to back.
-    for (const t of targets) results[t.name] = await measure(t, t.name === 'emu' ? binary : t);
-    const fl: number[] = [];
-    for (let i = 0; i < STARTUP_RUNS; i++) fl.push((await startup(floor)).greeting);
-    results.floor = { greeting: fl };
-  } finally {
-    removeBundle(bundle);
-  }
+  // Interleave the emulators run by run would be fairer on a noisy box, but each measurement
+  // spawns fresh processes anyway; run emu then QEMU back to back.
+  for (const t of targets) results[t.name] = await measure(t);
+  const fl: number[] = [];
+  for (let i = 0; i < STARTUP_RUNS; i++) fl.push((await startup(floor)).greeting);
+  results.floor = { greeting: fl };
   const rows: Array<[string, string, boolean]> = [
     ['spawn → connect (ms)', 'connect', false], ['spawn → greeting (ms)', 'greeting', false],
     ['spawn → qmp_capabilities reply (ms)', 'caps', false], ['spawn → query-status reply (ms)', 'status', false],

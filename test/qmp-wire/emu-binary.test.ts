@@ -1,17 +1,17 @@
-// The real binary (`emu --machine virt --qmp-socket PATH -S`, bundled from the current source)
+// The real binary (`emu --machine virt --qmp-socket PATH -S`, bin/emu as built by npm install)
 // driven over its unix socket: the wire contract end to end with the real dispatcher.
 import t from 'tap';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { WebSocket } from 'ws';
-import { bundleEmu, removeBundle } from '../../bench/qmp/emu-bundle.ts';
+import { nodeCommand } from '../helpers/child-env.ts';
+import { EMU } from '../helpers/emu.ts';
 import { QmpClient, type QmpCommandError } from '../../src/qmp/client.ts';
 import { RawConn, tmpDir } from './helpers.ts';
 
 const { dir, cleanup } = tmpDir();
 const sock = path.join(dir, 'qmp.sock');
-let bundle = '';
 let child: ChildProcess | undefined;
 let wsPort = 0;
 
@@ -36,10 +36,9 @@ async function connectRetry(timeoutMs = 20000): Promise<RawConn> {
 }
 
 t.before(async () => {
-  bundle = await bundleEmu();
   wsPort = await freePort();
-  child = spawn(process.execPath, [bundle, '--machine', 'virt', '--qmp-socket', sock, '--qmp-ws', `127.0.0.1:${wsPort}`, '-S'],
-    { stdio: ['ignore', 'ignore', 'pipe'] });
+  const [command, argv] = nodeCommand(EMU, ['--machine', 'virt', '--qmp-socket', sock, '--qmp-ws', `127.0.0.1:${wsPort}`, '-S']);
+  child = spawn(command, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
   child.stderr?.on('data', (d: Buffer) => process.stderr.write(d));
   const c = await connectRetry();
   await c.line(20000);
@@ -48,7 +47,6 @@ t.before(async () => {
 
 t.teardown(() => {
   if (child?.pid !== undefined && child.exitCode === null) process.kill(child.pid, 'SIGKILL');
-  if (bundle) removeBundle(bundle);
   cleanup();
 });
 
