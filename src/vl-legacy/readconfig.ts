@@ -9,6 +9,7 @@
 
 import { readFileSync } from 'node:fs';
 import { LegacyError, NO_LOC, fileLoc, type Loc } from './errors.ts';
+import { errnoText } from '../shared/errno.ts';
 
 /** One section as QEMU hands it to its group parser: group name and keys (id from the header). */
 export interface ConfigSection {
@@ -125,18 +126,9 @@ export function readConfigText(text: string, fname: string, apply: (s: ConfigSec
   return count;
 }
 
-const ERRNO_TEXT: Record<string, string> = {
-  ENOENT: 'No such file or directory',
-  EACCES: 'Permission denied',
-  EISDIR: 'Is a directory',
-  ENOTDIR: 'Not a directory',
-  ELOOP: 'Too many levels of symbolic links',
-  ENAMETOOLONG: 'File name too long',
-};
-
 /** strerror text for a Node.js error code, as QEMU would print it. */
 export function strerror(code: string | undefined): string {
-  return (code && ERRNO_TEXT[code]) ?? 'Input/output error';
+  return errnoText(code) ?? 'Input/output error';
 }
 
 /**

@@ -19,6 +19,7 @@ import * as G from './groups.ts';
 import { machineWithMemory } from './memory.ts';
 import type { ParsedCommandLine } from './parse.ts';
 import { checkAccelOptions, selectMachine, validateBootDevices, validateOptions } from './validate.ts';
+import { strerror } from '../shared/errno.ts';
 
 export interface LegacyCommand {
   execute: string;
@@ -68,8 +69,7 @@ function probeFile(filename: string, loc: Loc): 'raw' | 'qcow2' {
   try {
     fd = openSync(filename, 'r');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'No such file or directory' : code === 'EACCES' ? 'Permission denied' : (e as Error).message;
+    const reason = strerror(e);
     throw new LegacyError(`Could not open '${filename}': ${reason}`, loc);
   }
   try {

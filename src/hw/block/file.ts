@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import type { BlockDriver, CacheMode } from './driver.ts';
 import { cachePolicy, type CachePolicy } from './cache.ts';
 import { QmpError } from '../../shared/errors.ts';
+import { strerror } from '../../shared/errno.ts';
 
 export interface FileOptions {
   filename: string;
@@ -30,27 +31,7 @@ export function openError(filename: string, e: unknown): QmpError {
   return new QmpError(`Could not open '${filename}': ${strerror(e)}`);
 }
 
-/** The C library's text for an errno code, as QEMU prints it. */
-export function strerror(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException | undefined)?.code;
-  const texts: Record<string, string> = {
-    ENOENT: 'No such file or directory',
-    EACCES: 'Permission denied',
-    EPERM: 'Operation not permitted',
-    EROFS: 'Read-only file system',
-    EISDIR: 'Is a directory',
-    ENOTDIR: 'Not a directory',
-    ENOSPC: 'No space left on device',
-    EIO: 'Input/output error',
-    EBUSY: 'Device or resource busy',
-    ELOOP: 'Too many levels of symbolic links',
-    ENAMETOOLONG: 'File name too long',
-    EMFILE: 'Too many open files',
-    EFBIG: 'File too large',
-  };
-  if (code && texts[code]) return texts[code];
-  return e instanceof Error ? e.message : String(e);
-}
+export { strerror } from '../../shared/errno.ts';
 
 const FALLBACK_CODES = new Set(['EACCES', 'EPERM', 'EROFS']);
 

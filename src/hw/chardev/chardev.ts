@@ -31,7 +31,7 @@
 
 import * as fs from 'node:fs';
 import { QmpError } from '../../shared/errors.ts';
-import { strerror } from './errno.ts';
+import { strerror } from '../../shared/errno.ts';
 
 // ---- options, shaped like QEMU's qapi/char.json (and a superset of emu's schema types) ----
 

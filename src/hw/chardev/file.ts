@@ -8,7 +8,7 @@ import * as net from 'node:net';
 import type { Readable } from 'node:stream';
 import { QmpError } from '../../shared/errors.ts';
 import { Chardev, type ChardevFileOptions } from './chardev.ts';
-import { strerror } from './errno.ts';
+import { strerror } from '../../shared/errno.ts';
 
 export function openError(path: string, e: unknown): QmpError {
   return new QmpError(`Could not open '${path}': ${strerror(e)}`);

@@ -18,7 +18,7 @@ import * as net from 'node:net';
 import { dirname } from 'node:path';
 import { QmpError } from '../../shared/errors.ts';
 import { Chardev, type ChardevSocketOptions, type InetSocketAddress, type UnixSocketAddress } from './chardev.ts';
-import { gaiStrerror, strerror } from './errno.ts';
+import { gaiStrerror, strerror } from '../../shared/errno.ts';
 
 export interface SocketHost {
   /** Where connection failures of a reconnecting client are reported (default: stderr). */

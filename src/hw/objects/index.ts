@@ -13,6 +13,7 @@ import { QmpError } from '../../shared/errors.ts';
 import type { ObjectOptions } from '../../qmp/generated/schema-types.ts';
 import { QomObject } from '../qom/object.ts';
 import type { TypeInfo, TypeRegistry } from '../qom/types.ts';
+import { strerror } from '../../shared/errno.ts';
 
 export const USER_CREATABLE = 'user-creatable';
 
@@ -62,8 +63,7 @@ function loadSecret(o: UserObject): void {
     try {
       raw = readFileSync(file);
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      const why = code === 'ENOENT' ? 'No such file or directory' : code === 'EACCES' ? 'Permission denied' : (e as Error).message;
+      const why = strerror(e);
       throw new QmpError(`Unable to read ${file}: Failed to open file \u201c${file}\u201d: ${why}`);
     }
   } else throw new QmpError("Either 'file' or 'data' must be provided");
@@ -82,8 +82,7 @@ function openRandom(o: UserObject): void {
   try {
     fd = openSync(filename, 'r');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'No such file or directory' : code === 'EACCES' ? 'Permission denied' : (e as Error).message;
+    const why = strerror(e);
     throw new QmpError(`Could not open '${filename}': ${why}`);
   }
   o.entropy = (buf) => {

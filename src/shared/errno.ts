@@ -22,6 +22,7 @@ const STRERROR: Record<string, string> = {
   ENFILE: 'Too many open files in system',
   EMFILE: 'Too many open files',
   ENOSPC: 'No space left on device',
+  EFBIG: 'File too large',
   EROFS: 'Read-only file system',
   EPIPE: 'Broken pipe',
   ENAMETOOLONG: 'File name too long',
@@ -60,6 +61,11 @@ function codeOf(e: unknown): string | undefined {
     return (e as { code: string }).code;
   }
   return undefined;
+}
+
+/** The C library's text for an errno code, when this table has it. */
+export function errnoText(code: string | undefined): string | undefined {
+  return code !== undefined ? STRERROR[code] : undefined;
 }
 
 /** strerror() text for a Node system error (or an error code). */
