@@ -59,7 +59,7 @@ export function runGuest(images: BootImages, opts: RunOptions = {}): Promise<Gue
       board.dispose();
       reject(new Error(`guest timed out after ${opts.timeoutMs ?? 10000} ms; output so far:\n${output.slice(-2000)}`));
     }, opts.timeoutMs ?? 10000);
-    if (opts.jit === 'eager') BlockCache.for(board.as).threshold = 2;
+    if (opts.jit === 'eager') { const c = BlockCache.for(board.as); if (c) { c.threshold = 2; c.synchronous = true; } }
     if (opts.jit === 'off') for (const h of board.harts) h.jit = null;
     board.runLoop.onError = (e) => { if (!done) { done = true; clearTimeout(timer); board.dispose(); reject(e); } };
     board.loadImages(images);

@@ -25,7 +25,7 @@ export class QueueLayout {
 /** Guest RAM helpers on an AddressSpace. */
 export class Ram {
   readonly view: DataView;
-  constructor(readonly as: AddressSpace) { this.view = new DataView(as.ram.buffer); }
+  constructor(readonly as: AddressSpace) { this.view = new DataView(as.ram.buffer, as.ram.byteOffset, as.ram.byteLength); }
   off(pa: number): number { return pa - RAM_BASE; }
   u8(pa: number): number { return this.as.ram[this.off(pa)]; }
   u16(pa: number): number { return this.view.getUint16(this.off(pa), true); }

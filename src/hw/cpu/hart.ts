@@ -13,6 +13,7 @@
  * from the memory/CSR helpers and caught once per execution chunk.
  */
 import { AddressSpace, BusError, RAM_BASE } from '../memory/address-space.ts';
+import { ST_X, ST_DONE, ST_XLATE_D, ST_TARGET, ST_TLB_TAG, ST_TLB_PA, TLB_SIZE } from './hart-state.ts';
 import { RVC_TABLE, RVC_UNSEEN, rvcFill } from './rvc.ts';
 import { BlockCache, FAR, type BlockFn } from './jit.ts';
 import { Pmp, PMP_ENTRIES, PMP_ALLOW, PMP_DENY } from './pmp.ts';
@@ -30,7 +31,6 @@ const TRAP = { trap: true } as const;
 export type TrapSentinel = typeof TRAP;
 
 const ACC_FETCH = 0, ACC_LOAD = 1, ACC_STORE = 2;
-const TLB_SIZE = 256;
 const TWO32 = 4294967296;
 
 // slots of 64-bit CSRs in Hart.c (lo at 2*slot, hi at 2*slot+1)
@@ -40,13 +40,22 @@ const C_MTVEC = 0, C_STVEC = 1, C_MEPC = 2, C_SEPC = 3, C_MTVAL = 4, C_STVAL = 5
 /** Number of MHPM counters OpenSBI will find (QEMU reports 16: mhpmcounter3..18). */
 const NUM_HPM = 16;
 
+/**
+ * Initial value of fields that may hold numbers outside V8's small-integer range (±2^30:
+ * addresses, 32-bit halves, counters). -0 is not a small integer, so the field is created with
+ * V8's double representation; a field that starts as a small integer and later receives a large
+ * value changes the object's hidden class, which throws away every optimized function that uses
+ * a hart (a cold boot went through ~10 such deoptimizations).
+ */
+const WIDE = -0;
+
 const MISA_LO = (1 << 0) | (1 << 2) | (1 << 8) | (1 << 12) | (1 << 18) | (1 << 20); // A C I M S U
 const MISA_HI = 2 << 30; // MXL = 64
 
 export class Hart {
-  /** Integer registers as (lo, hi) int32 pairs. */
-  readonly x = new Int32Array(64);
-  pc = 0;
+  /** Integer registers as (lo, hi) int32 pairs (in guest memory: compiled blocks use them too). */
+  readonly x: Int32Array;
+  pc = WIDE;
   priv = PRV_M;
   readonly hartId: number;
   readonly bus: AddressSpace;
@@ -60,8 +69,8 @@ export class Hart {
   mipSw = 0;
   /** mip bits driven by interrupt lines (CLINT, PLIC): MSIP, MTIP, MEIP, SEIP. */
   mipHw = 0;
-  mcounteren = 0;
-  scounteren = 0;
+  mcounteren = WIDE;
+  scounteren = WIDE;
   menvcfg = 0;
   senvcfg = 0;
   mcountinhibit = 0;
@@ -72,9 +81,9 @@ export class Hart {
   readonly hpmcounter = new Float64Array(NUM_HPM);
   readonly hpmevent = new Float64Array(NUM_HPM);
   /** Instructions retired (also used for cycle). */
-  instret = 0;
-  private cycleOffset = 0;
-  private instretOffset = 0;
+  instret = WIDE;
+  private cycleOffset = WIDE;
+  private instretOffset = WIDE;
   private chunkExec = 0;
 
   /** Supplies the current mtime (10 MHz ticks) for the `time` CSR. */
@@ -87,14 +96,14 @@ export class Hart {
 
   // LR/SC: QEMU-like semantics (reservation address + value compared at SC time)
   private resValid = false;
-  private resPa = 0;
-  private resLo = 0;
-  private resHi = 0;
+  private resPa = WIDE;
+  private resLo = WIDE;
+  private resHi = WIDE;
 
   // trap being raised
   private tCause = 0;
-  private tLo = 0;
-  private tHi = 0;
+  private tLo = WIDE;
+  private tHi = WIDE;
 
   // address translation state
   private xlateI = false;
@@ -103,26 +112,31 @@ export class Hart {
   private pagingI = false;
   private pagingD = false;
   private effPrivD = PRV_M;
-  private readonly tlbTag = new Float64Array(TLB_SIZE * 3).fill(NaN);
-  private readonly tlbPa = new Float64Array(TLB_SIZE * 3);
+  private readonly tlbTag: Float64Array;
+  private readonly tlbPa: Float64Array;
+  /** The hart's state block as words (ST_DONE, ST_XLATE_D) and doubles (ST_TARGET), see hart-state.ts. */
+  private readonly st32: Int32Array;
+  private readonly stF64: Float64Array;
+  /** Byte offset of the state block in guest memory (the compiled blocks' handle on this hart). */
+  readonly stateBase: number;
+  /** The pc a running block was entered at (its slow paths set pc from it). */
+  blockPc = WIDE;
   private tlbUsed = false;
   /** Fetch page cache: virtual page start and RAM byte offset of that page. */
   private fvp = NaN;
   /** Set by a fetch PMP checked on its own (its page is cut by an entry edge): not cached in fvp. */
   private fetchUncached = false;
-  private fbase = 0;
+  private fbase = WIDE;
   /** Set by stores that reach the bus (not plain RAM): the exec loop then ends its chunk. */
   deviceWritten = false;
   /** Block compiler (null: interpret only, e.g. for tests of the interpreter itself). */
   jit: BlockCache | null;
   private inBlock = false;
-  /** Instructions the last block executed (it may leave early: a taken branch, a device store). */
-  blockDone = 0;
   /** Compiled blocks and hotness counters of the current fetch page (empty for non-RAM). */
   private fblk: (BlockFn | undefined)[] = NO_BLOCKS;
   private fhot: Uint16Array = new Uint16Array(2048);
   /** High word of the last 64-bit load (read by compiled blocks too). */
-  ldHi = 0;
+  ldHi = WIDE;
 
   private readonly ram8: Uint8Array;
   private readonly ram16: Uint16Array;
@@ -135,6 +149,13 @@ export class Hart {
     // EMU_JIT=off runs the interpreter alone (to tell a compiler bug from a guest bug).
     this.jit = opts.jit === false || process.env.EMU_JIT === 'off' ? null : BlockCache.for(bus);
     this.hartId = hartId;
+    const sb = this.stateBase = bus.hartState(hartId), buf = bus.buffer;
+    this.x = new Int32Array(buf, sb + ST_X, 64);
+    this.st32 = new Int32Array(buf, sb, ST_TARGET >>> 2);
+    this.stF64 = new Float64Array(buf, sb + ST_TARGET, 1);
+    this.tlbTag = new Float64Array(buf, sb + ST_TLB_TAG, 3 * TLB_SIZE).fill(NaN);
+    this.tlbPa = new Float64Array(buf, sb + ST_TLB_PA, 3 * TLB_SIZE);
+    this.jit?.attach(this);
     this.ram8 = bus.ram;
     this.ram16 = bus.ram16;
     this.ram32 = bus.ram32;
@@ -229,6 +250,7 @@ export class Hart {
   /** The interpreter loop: executes up to n instructions. */
   exec(n: number): number {
     const x = this.x, r16 = this.ram16, jit = this.jit, hot = jit !== null ? jit.threshold : -1;
+    const sb = this.stateBase, st32 = this.st32, stF64 = this.stF64;
     let pc = this.pc;
     // the fetch page, kept in locals and reloaded after anything that may change it
     let fvp = this.fvp, fbase = this.fbase, fblk = this.fblk, fhot = this.fhot;
@@ -247,24 +269,28 @@ export class Hart {
             const b = fblk[s];
             if (b !== undefined) {
               this.pc = pc;
+              this.blockPc = pc;
               this.inBlock = true;
-              const delta = b(this, x);
-              pc = delta === FAR ? this.pc : pc + delta;
+              const delta = b(pc, sb);
+              pc = delta === FAR ? stF64[0] : pc + delta;
               this.inBlock = false;
-              i += this.blockDone - 1;
+              i += st32[ST_DONE >>> 2] - 1;
               if (this.deviceWritten) { // left early after a device store: end the chunk
                 this.deviceWritten = false;
                 n = i;
               }
               continue;
             }
-            if (++fhot[s] === hot && jit !== null && jit.compile(fbase + off) !== null) { i--; continue; }
+            if (++fhot[s] === hot && jit !== null && jit.compile(fbase + off)) { i--; continue; }
             const k = (fbase + off) >>> 1;
             insn = r16[k];
             if ((insn & 3) === 3) insn |= r16[k + 1] << 16;
           } else {
             insn = this.fetchSlow(pc);
             fvp = this.fvp; fbase = this.fbase; fblk = this.fblk; fhot = this.fhot;
+            // Entered a RAM page (a call, a return): run this instruction through the fast path,
+            // so the block that starts here is used, or counted towards compiling one.
+            if (jit !== null && pc - fvp >= 0 && pc - fvp < 4094) { i--; continue; }
           }
           let ilen = 4;
           if ((insn & 3) !== 3) {
@@ -619,7 +645,7 @@ export class Hart {
     return writes;
   }
 
-  private csrHi = 0;
+  private csrHi = WIDE;
 
   private csrCheck(csr: number, writes: boolean, insn: number): void {
     const minPriv = (csr >>> 8) & 3;
@@ -1038,6 +1064,7 @@ export class Hart {
     this.xlateI = this.pagingI || (pmpOn && !(this.priv === PRV_M && pmp.mFree));
     this.xlateD = this.pagingD || (pmpOn && !(effD === PRV_M && pmp.mFree));
     this.effPrivD = effD;
+    this.st32[ST_XLATE_D >>> 2] = this.xlateD ? 1 : 0;
     this.flushTlb();
   }
 

@@ -1,40 +1,352 @@
 /**
- * Block compiler: a run of instructions that is executed often (a loop body) is turned into
- * one JavaScript function, so V8 compiles the guest code itself instead of running it
- * through the interpreter's dispatch. Blocks live in one physical page, end at the first
- * jump (a conditional branch is a side exit: the block continues on its fall-through path),
- * and contain only instructions whose effects are registers and memory
- * (ALU, M, loads, stores, branches, jumps); CSR/system/atomic/FP instructions stay in the
- * interpreter. Addresses in a block are relative to the virtual pc it is entered at (the same
- * physical page may be mapped twice).
+ * Block compiler: a run of instructions that is executed often (a loop body, a hot function)
+ * is translated into a WebAssembly function, which V8 compiles to machine code at once
+ * (Liftoff) and runs at full speed from its first call. JavaScript functions generated per
+ * block, the previous design, started in V8's bytecode interpreter and needed thousands of
+ * calls before V8 optimized them, slower than the interpreter they replaced for code that runs
+ * a few thousand times, which is most of a firmware boot (bench/cpu/RESULTS.md).
  *
- * A block is `(h, x) => delta`: it reads its entry pc from h.pc, stores the number of
- * instructions it executed in h.blockDone, and returns the distance to the next pc, a small integer (an absolute pc as a return value or argument would be a boxed
- * double: an allocation per block run). An indirect jump (JALR) stores its target in h.pc and
- * returns FAR. Before each instruction that can trap the block stores that instruction's pc in
- * h.pc, so a trap leaves the hart exactly as the interpreter would.
+ * Blocks live in one physical page, end at the first jump (a conditional branch is a side
+ * exit: the block continues on its fall-through path), and contain only instructions whose
+ * effects are registers and memory (ALU, M, loads, stores, branches, jumps); CSR, system,
+ * atomic and FP instructions stay in the interpreter. Addresses in a block are relative to the
+ * virtual pc it is entered at (the same physical page may be mapped twice).
+ *
+ * A block is `(pc0: f64, state: i32) => i32`: pc0 is its entry pc, state the byte offset of
+ * the hart's state block in guest memory (hart-state.ts), where the registers live as 64-bit
+ * values. It stores the number of instructions it executed at ST_DONE and returns the distance
+ * to the next pc; an indirect jump stores its target at ST_TARGET and returns FAR.
+ *
+ * Loads and stores take a fast path inside the block when the access hits RAM through the TLB
+ * (or untranslated), aligned, and, for stores, outside pages compiled code came from; anything
+ * else calls back into the hart (`load`, `store` imports), which first sets the hart's pc to
+ * the instruction's, so a trap leaves the hart exactly as the interpreter would. A store that
+ * reached a device ends the block, so a raised interrupt is taken at once.
  */
-import type { AddressSpace } from '../memory/address-space.ts';
+import { setFlagsFromString } from 'node:v8';
+import { CODE_MAP_OFFSET, HART_STATE_BYTES, RAM_BASE, RAM_OFFSET, type AddressSpace } from '../memory/address-space.ts';
 import { RVC_TABLE, RVC_UNSEEN, rvcFill } from './rvc.ts';
 import { muldiv64, muldiv32, out as mdOut } from './muldiv.ts';
+import { ST_DONE, ST_TARGET, ST_TLB_PA, ST_TLB_TAG, ST_XLATE_D } from './hart-state.ts';
+import { F64, I32, I64, MAGIC, Op, VOID, f64Bytes, funcBody, name, section, sleb, uleb, vec } from './wasm-encoding.ts';
 
-export type BlockFn = ((h: unknown, x: Int32Array) => number) & { n: number };
+// V8 calls a WebAssembly function from JavaScript through a generic, slow entry routine for
+// its first thousand-odd calls before it makes one for the function's signature. Every block
+// has the same signature: make that entry once, up front (the generic one cost ~50 ms of a
+// U-Boot boot's 700).
+setFlagsFromString('--no-wasm-generic-wrapper');
 
-/** Returned by a block whose next pc is already in h.pc (indirect jumps). */
+export type BlockFn = (pc0: number, state: number) => number;
+
+/** Returned by a block whose next pc is at ST_TARGET (indirect jumps). */
 export const FAR = -0x80000000;
 
 const MAX_INSNS = 48;
-const U32 = 4294967296;
 
-/** Upper 32 bits (signed) of the 64-bit value of a small double. */
-const hiOf = (v: number): number => Math.floor(v / U32) | 0;
+/** What the slow paths need of a hart. */
+export interface BlockHart {
+  readonly stateBase: number;
+  readonly x: Int32Array;
+  pc: number;
+  blockPc: number;
+  deviceWritten: boolean;
+  load8(lo: number, hi: number): number;
+  load16(lo: number, hi: number): number;
+  load32(lo: number, hi: number): number;
+  load64(lo: number, hi: number): number;
+  ldHi: number;
+  store8(lo: number, hi: number, v: number): void;
+  store16(lo: number, hi: number, v: number): void;
+  store32(lo: number, hi: number, v: number): void;
+  store64(lo: number, hi: number, vl: number, vh: number): void;
+}
+
+// --- the module every block is compiled into -------------------------------------------------
+// function indices: imported load, store, muldiv; then the address helper and the block
+const F_LOAD = 0, F_STORE = 1, F_MULDIV = 2, F_EA = 3;
+// type indices
+const T_BLOCK = 0, T_EA = 1, T_LOAD = 2, T_STORE = 3, T_MULDIV = 4;
+// block locals: params pc0 (f64), state (i32); then an i64 and an i32 scratch, and the
+// instructions executed by earlier passes of a block that loops to its own start
+const L_PC0 = 0, L_ST = 1, L_A = 2, L_P = 3, L_DONE = 4;
+/**
+ * A block that jumps back to its own start loops inside WebAssembly (a tight guest loop costs
+ * no return to the interpreter per iteration) for at most this many instructions per call.
+ */
+const LOOP_LIMIT = 4096;
+const ACC_LOAD = 1, ACC_STORE = 2;
+
+/** memarg: alignment hint 0 (guest accesses are checked, not assumed, aligned) and offset. */
+const mem = (offset: number): number[] => [0, ...uleb(offset)];
 
 /**
- * Compile the block starting at byte `off` of a RAM page whose first halfword is at
- * ram16[base16]. Returns null if the first instruction cannot start a block.
+ * The address helper: (state, lo, hi, acc, sizeMinus1, isStore) -> byte address in guest memory
+ * of a RAM access, or 0 when the access needs the hart's slow path (TLB miss, a device, a
+ * misaligned access, a store into a page compiled code came from). Mirrors Hart.translate and
+ * the RAM test of the hart's loads and stores.
  */
-export function compileBlock(ram16: Uint16Array, base16: number, off: number): BlockFn | null {
-  const lines: string[] = [];
+function eaBody(ramSize: number): number[] {
+  const P_ST = 0, P_LO = 1, P_HI = 2, P_ACC = 3, P_SZM1 = 4, P_STORE = 5, L_OFF = 6, L_IDX = 7, L_PF = 8;
+  const slow = [Op.if, VOID, Op.i32_const, 0, Op.return, Op.end];
+  const code = [
+    Op.local_get, P_ST, Op.i32_load, ...mem(ST_XLATE_D),
+    Op.if, VOID,
+    // TLB entry: state + 8 * (acc * 256 + (vpn & 255))
+    Op.local_get, P_ACC, Op.i32_const, 8, Op.i32_shl,
+    Op.local_get, P_LO, Op.i32_const, 12, Op.i32_shr_u, Op.i32_const, ...sleb(255), Op.i32_and, Op.i32_add,
+    Op.i32_const, 3, Op.i32_shl, Op.local_get, P_ST, Op.i32_add, Op.local_set, L_IDX,
+    // tag = hi * 2^20 + (lo >>> 12), as Hart.translate computes it
+    Op.local_get, L_IDX, Op.f64_load, ...mem(ST_TLB_TAG),
+    Op.local_get, P_HI, Op.f64_convert_i32_s, Op.f64_const, ...f64Bytes(1048576), Op.f64_mul,
+    Op.local_get, P_LO, Op.i32_const, 12, Op.i32_shr_u, Op.f64_convert_i32_u, Op.f64_add,
+    Op.f64_ne, ...slow,
+    Op.local_get, L_IDX, Op.f64_load, ...mem(ST_TLB_PA), Op.f64_const, ...f64Bytes(RAM_BASE), Op.f64_sub, Op.local_tee, L_PF,
+    Op.f64_const, ...f64Bytes(0), Op.f64_lt, ...slow,
+    Op.local_get, L_PF, Op.f64_const, ...f64Bytes(ramSize), Op.f64_ge, ...slow,
+    Op.local_get, L_PF, Op.i32_trunc_f64_u, Op.local_get, P_LO, Op.i32_const, ...sleb(0xfff), Op.i32_and, Op.i32_or, Op.local_set, L_OFF,
+    Op.else,
+    Op.local_get, P_HI, ...slow,
+    Op.local_get, P_LO, Op.i32_const, ...sleb(RAM_BASE), Op.i32_sub, Op.local_tee, L_OFF,
+    Op.i32_const, ...sleb(ramSize), Op.i32_ge_u, ...slow,
+    Op.end,
+    Op.local_get, L_OFF, Op.local_get, P_SZM1, Op.i32_and, ...slow,
+    Op.local_get, P_STORE, Op.if, VOID,
+    Op.local_get, L_OFF, Op.i32_const, 12, Op.i32_shr_u, Op.i32_load8_u, ...mem(CODE_MAP_OFFSET), ...slow,
+    Op.end,
+    Op.local_get, L_OFF, Op.i32_const, ...sleb(RAM_OFFSET), Op.i32_add,
+  ];
+  return funcBody([[2, I32], [1, F64]], code);
+}
+
+/** Everything of a block module but its code section, which is the block. */
+function modulePrefix(): number[] {
+  const types = section(1, vec([
+    [0x60, ...vec([[F64], [I32]]), ...vec([[I32]])], // block
+    [0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32]]), ...vec([[I32]])], // address helper
+    [0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32]]), ...vec([])], // load(state, f3, rd, lo, hi, d)
+    [0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32], [I32]]), ...vec([[I32]])], // store(state, f3, lo, hi, vlo, vhi, d) -> device written
+    [0x60, ...vec([[I32], [I32], [I32], [I32], [I32]]), ...vec([])], // muldiv(state, op, rd, rs1, rs2)
+  ]));
+  const imports = section(2, vec([
+    [...name('e'), ...name('m'), 0x02, 0x00, 0x00], // memory, no minimum: the guest memory
+    [...name('e'), ...name('load'), 0x00, T_LOAD],
+    [...name('e'), ...name('store'), 0x00, T_STORE],
+    [...name('e'), ...name('muldiv'), 0x00, T_MULDIV],
+  ]));
+  const funcs = section(3, vec([[T_EA], [T_BLOCK]]));
+  const exports = section(7, vec([[...name('b'), 0x00, F_EA + 1]]));
+  return [...MAGIC, ...types, ...imports, ...funcs, ...exports];
+}
+
+/** A compiled block and the number of instructions it was made of. */
+export interface Block { fn: BlockFn; n: number }
+
+/** A block's code as it is generated: bytes appended to one reused buffer. */
+class Code {
+  readonly buf = new Uint8Array(16384);
+  n = 0;
+  private readonly f64 = new Float64Array(1);
+  private readonly f64b = new Uint8Array(this.f64.buffer);
+  op(b: number): void { this.buf[this.n++] = b; }
+  op2(a: number, b: number): void { this.buf[this.n++] = a; this.buf[this.n++] = b; }
+  uleb(v: number): void {
+    v >>>= 0;
+    do { let b = v & 0x7f; v >>>= 7; if (v !== 0) b |= 0x80; this.buf[this.n++] = b; } while (v !== 0);
+  }
+  sleb(v: number): void {
+    v |= 0;
+    for (;;) {
+      const b = v & 0x7f;
+      v >>= 7;
+      if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) { this.buf[this.n++] = b; return; }
+      this.buf[this.n++] = b | 0x80;
+    }
+  }
+  f64c(v: number): void { this.op(Op.f64_const); this.f64[0] = v; this.buf.set(this.f64b, this.n); this.n += 8; }
+  i32c(v: number): void { this.op(Op.i32_const); this.sleb(v); }
+  /** i64.const of a sign-extended 32-bit value. */
+  i64c(v: number): void { this.op(Op.i64_const); this.sleb(v); }
+  /** Memory access opcode with alignment hint 0 and a byte offset. */
+  mem(opcode: number, offset: number): void { this.op2(opcode, 0); this.uleb(offset); }
+  get(local: number): void { this.op2(Op.local_get, local); }
+  /** Push register r as i64. */
+  x(r: number): void { if (r === 0) this.op2(Op.i64_const, 0); else { this.get(L_ST); this.mem(Op.i64_load, 8 * r); } }
+  /** Push the low word of register r. */
+  x32(r: number): void { if (r === 0) this.op2(Op.i32_const, 0); else { this.get(L_ST); this.mem(Op.i32_load, 8 * r); } }
+  /** Store the i64 on the stack (pushed after a `local.get state`) into register r. */
+  setX(r: number): void { this.mem(Op.i64_store, 8 * r); }
+  /** Record `count` more instructions done and return `delta`. */
+  exit(count: number, delta: number): void {
+    this.get(L_ST); this.get(L_DONE); this.i32c(count); this.op(Op.i32_add); this.mem(Op.i32_store, ST_DONE);
+    this.i32c(delta); this.op(Op.return);
+  }
+  /**
+   * Jump back to the block's start (`br depth` reaches the block's loop) after `count` more
+   * instructions, or return to the interpreter at the start when LOOP_LIMIT is reached.
+   */
+  loopBack(count: number, depth: number): void {
+    this.get(L_DONE); this.i32c(count); this.op(Op.i32_add); this.op2(Op.local_tee, L_DONE);
+    this.i32c(LOOP_LIMIT); this.op(Op.i32_lt_u); this.op2(Op.br_if, depth);
+    this.get(L_ST); this.get(L_DONE); this.mem(Op.i32_store, ST_DONE);
+    this.i32c(0); this.op(Op.return);
+  }
+  /** Push pc0 + k as i64 (an address relative to the block's entry). */
+  pcPlus(k: number): void { this.get(L_PC0); this.f64c(k); this.op(Op.f64_add); this.op(Op.i64_trunc_f64_s); }
+  /** Push the low and high words of local A (an effective address). */
+  addrHalves(): void {
+    this.get(L_A); this.op(Op.i32_wrap_i64);
+    this.get(L_A); this.op2(Op.i64_const, 32); this.op(Op.i64_shr_u); this.op(Op.i32_wrap_i64);
+  }
+}
+
+const LOAD_OPS = [Op.i64_load8_s, Op.i64_load16_s, Op.i64_load32_s, Op.i64_load, Op.i64_load8_u, Op.i64_load16_u, Op.i64_load32_u];
+const STORE_OPS = [Op.i64_store8, Op.i64_store16, Op.i64_store32, Op.i64_store];
+const SIZE_M1 = [0, 1, 3, 7, 0, 1, 3];
+const BRANCH_OPS = [Op.i64_eq, Op.i64_ne, -1, -1, Op.i64_lt_s, Op.i64_ge_s, Op.i64_lt_u, Op.i64_ge_u];
+const OP_OPS = [Op.i64_add, Op.i64_shl, -1, -1, Op.i64_xor, Op.i64_shr_u, Op.i64_or, Op.i64_and];
+const OPIMM_OPS = [Op.i64_add, Op.i64_shl, Op.i64_lt_s, Op.i64_lt_u, Op.i64_xor, -1, Op.i64_or, Op.i64_and];
+
+/** Can the block compiler translate this instruction? (Everything else ends a block before it.) */
+function compilable(insn: number): boolean {
+  const f3 = (insn >>> 12) & 7, f7 = insn >>> 25;
+  switch (insn & 0x7f) {
+    case 0x37: case 0x17: case 0x6f: return true;
+    case 0x67: return f3 === 0;
+    case 0x63: return BRANCH_OPS[f3] >= 0;
+    case 0x03: return f3 !== 7;
+    case 0x23: return f3 <= 3;
+    case 0x13: return f3 === 1 ? (insn >>> 26) === 0 : f3 === 5 ? ((insn >>> 26) === 0 || (insn >>> 26) === 0x10) : true;
+    case 0x1b: return f3 === 0 || (f3 === 1 && f7 === 0) || (f3 === 5 && (f7 === 0 || f7 === 0x20));
+    case 0x33: return f7 === 1 || f7 === 0 || (f7 === 0x20 && (f3 === 0 || f3 === 5));
+    case 0x3b: return (f7 === 0 && (f3 === 0 || f3 === 1 || f3 === 5)) || (f7 === 0x20 && (f3 === 0 || f3 === 5)) || (f7 === 1 && (f3 === 0 || f3 >= 4));
+    default: return false; // fence, system, atomics, FP, illegal: interpreter
+  }
+}
+
+/**
+ * Emit one (compilable) instruction at byte offset d of the block, the count-th; returns true
+ * if it ends the block.
+ */
+function gen(c: Code, insn: number, d: number, ilen: number, count: number): boolean {
+  const rd = (insn >>> 7) & 31, rs1 = (insn >>> 15) & 31, rs2 = (insn >>> 20) & 31;
+  const f3 = (insn >>> 12) & 7, f7 = insn >>> 25;
+  const next = d + ilen;
+  switch (insn & 0x7f) {
+    case 0x37: // lui
+      if (rd !== 0) { c.get(L_ST); c.i64c(insn & 0xfffff000); c.setX(rd); }
+      return false;
+    case 0x17: // auipc
+      if (rd !== 0) { c.get(L_ST); c.pcPlus(d + (insn & 0xfffff000)); c.setX(rd); }
+      return false;
+    case 0x6f: { // jal
+      const imm = ((insn >> 31) << 20) | (((insn >>> 21) & 0x3ff) << 1) | (((insn >>> 20) & 1) << 11) | (insn & 0xff000);
+      if (rd !== 0) { c.get(L_ST); c.pcPlus(next); c.setX(rd); }
+      if (d + imm === 0) c.loopBack(count, 0);
+      else c.exit(count, d + imm);
+      return true;
+    }
+    case 0x67: // jalr: the target is taken before the link is written (rd may be rs1)
+      c.x(rs1); c.i64c(insn >> 20); c.op(Op.i64_add); c.i64c(-2); c.op(Op.i64_and); c.op2(Op.local_set, L_A);
+      if (rd !== 0) { c.get(L_ST); c.pcPlus(next); c.setX(rd); }
+      c.get(L_ST); c.get(L_A); c.op(Op.f64_convert_i64_s); c.mem(Op.f64_store, ST_TARGET);
+      c.exit(count, FAR);
+      return true;
+    case 0x63: { // a side exit: the block goes on along the fall-through path
+      const imm = ((insn >> 31) << 12) | (((insn >>> 25) & 0x3f) << 5) | (((insn >>> 8) & 0xf) << 1) | (((insn >>> 7) & 1) << 11);
+      c.x(rs1); c.x(rs2); c.op(BRANCH_OPS[f3]);
+      c.op2(Op.if, VOID);
+      if (d + imm === 0) c.loopBack(count, 1); else c.exit(count, d + imm);
+      c.op(Op.end);
+      return false;
+    }
+    case 0x03: // loads
+      c.x(rs1); c.i64c(insn >> 20); c.op(Op.i64_add); c.op2(Op.local_set, L_A);
+      c.get(L_ST); c.addrHalves(); c.i32c(ACC_LOAD); c.i32c(SIZE_M1[f3]); c.i32c(0); c.op2(Op.call, F_EA);
+      c.op2(Op.local_tee, L_P);
+      c.op2(Op.if, VOID);
+      if (rd !== 0) { c.get(L_ST); c.get(L_P); c.mem(LOAD_OPS[f3], 0); c.setX(rd); }
+      c.op(Op.else);
+      c.get(L_ST); c.i32c(f3); c.i32c(rd); c.addrHalves(); c.i32c(d); c.op2(Op.call, F_LOAD);
+      c.op(Op.end);
+      return false;
+    case 0x23: { // stores
+      const imm = ((insn >> 25) << 5) | ((insn >>> 7) & 0x1f);
+      c.x(rs1); c.i64c(imm); c.op(Op.i64_add); c.op2(Op.local_set, L_A);
+      c.get(L_ST); c.addrHalves(); c.i32c(ACC_STORE); c.i32c(SIZE_M1[f3]); c.i32c(1); c.op2(Op.call, F_EA);
+      c.op2(Op.local_tee, L_P);
+      c.op2(Op.if, VOID);
+      c.get(L_P); c.x(rs2); c.mem(STORE_OPS[f3], 0);
+      c.op(Op.else);
+      c.get(L_ST); c.i32c(f3); c.addrHalves();
+      c.x(rs2); c.op(Op.i32_wrap_i64); c.x(rs2); c.op2(Op.i64_const, 32); c.op(Op.i64_shr_u); c.op(Op.i32_wrap_i64);
+      c.i32c(d); c.op2(Op.call, F_STORE);
+      // a device register was written: leave the block so a raised interrupt is taken now
+      c.op2(Op.if, VOID); c.exit(count, next); c.op(Op.end);
+      c.op(Op.end);
+      return false;
+    }
+    case 0x13: { // op-imm
+      if (rd === 0) return false;
+      const imm = insn >> 20;
+      c.get(L_ST); c.x(rs1);
+      if (f3 === 1 || f3 === 5) {
+        c.i64c(imm & 63); c.op(f3 === 1 ? Op.i64_shl : (insn >>> 26) === 0 ? Op.i64_shr_u : Op.i64_shr_s);
+      } else {
+        c.i64c(imm); c.op(OPIMM_OPS[f3]);
+        if (f3 === 2 || f3 === 3) c.op(Op.i64_extend_i32_u);
+      }
+      c.setX(rd);
+      return false;
+    }
+    case 0x1b: { // op-imm-32
+      if (rd === 0) return false;
+      const imm = insn >> 20;
+      c.get(L_ST); c.x32(rs1);
+      if (f3 === 0) { c.i32c(imm); c.op(Op.i32_add); } else { c.i32c(imm & 31); c.op(f3 === 1 ? Op.i32_shl : f7 === 0 ? Op.i32_shr_u : Op.i32_shr_s); }
+      c.op(Op.i64_extend_i32_s); c.setX(rd);
+      return false;
+    }
+    case 0x33: // op
+      if (f7 === 1 && f3 !== 0) { // mulh*, div, rem: in the hart's arithmetic (muldiv.ts)
+        c.get(L_ST); c.i32c(f3); c.i32c(rd); c.i32c(rs1); c.i32c(rs2); c.op2(Op.call, F_MULDIV);
+        return false;
+      }
+      if (rd === 0) return false;
+      c.get(L_ST); c.x(rs1); c.x(rs2);
+      if (f7 === 1) c.op(Op.i64_mul);
+      else if (f7 === 0x20) c.op(f3 === 0 ? Op.i64_sub : Op.i64_shr_s);
+      else if (f3 === 2 || f3 === 3) { c.op(f3 === 2 ? Op.i64_lt_s : Op.i64_lt_u); c.op(Op.i64_extend_i32_u); }
+      else c.op(OP_OPS[f3]);
+      c.setX(rd);
+      return false;
+    case 0x3b: // op-32
+      if (f7 === 1 && f3 !== 0) {
+        c.get(L_ST); c.i32c(8 | f3); c.i32c(rd); c.i32c(rs1); c.i32c(rs2); c.op2(Op.call, F_MULDIV);
+        return false;
+      }
+      if (rd === 0) return false;
+      c.get(L_ST); c.x32(rs1); c.x32(rs2);
+      if (f7 === 1) c.op(Op.i32_mul);
+      else if (f7 === 0x20) c.op(f3 === 0 ? Op.i32_sub : Op.i32_shr_s);
+      else c.op(f3 === 0 ? Op.i32_add : f3 === 1 ? Op.i32_shl : Op.i32_shr_u);
+      c.op(Op.i64_extend_i32_s); c.setX(rd);
+      return false;
+  }
+  return false;
+}
+
+const code = new Code();
+
+/**
+ * The module for the block starting at byte `off` of a RAM page whose first halfword is at
+ * ram16[base16], the number of instructions in it and their length in bytes; null if the first
+ * instruction cannot start a block. `prefix` and `eaCode` are the parts every block module shares.
+ */
+function blockModule(ram16: Uint16Array, base16: number, off: number, prefix: Uint8Array, eaCode: Uint8Array): { bytes: Uint8Array<ArrayBuffer>; n: number; len: number } | null {
+  const c = code;
+  c.n = 0;
+  c.op2(2, 1); c.op(I64); c.op2(2, I32); // locals: one i64 (A), two i32 (P, DONE)
+  c.op2(Op.loop, VOID); // the target of jumps back to the start
   let d = 0; // byte offset from the block start
   let n = 0;
   let ended = false;
@@ -54,178 +366,28 @@ export function compileBlock(ram16: Uint16Array, base16: number, off: number): B
       if (insn === RVC_UNSEEN) insn = rvcFill(raw & 0xffff);
       if (insn === 0) break;
     }
-    const g = gen(insn, d, ilen, n + 1);
-    if (g === null) break;
-    lines.push(g.code);
-    ended = g.ends;
+    if (!compilable(insn)) break;
+    ended = gen(c, insn, d, ilen, n + 1);
     d += ilen;
     n++;
   }
   if (n === 0) return null;
-  if (!ended) lines.push(`h.blockDone = ${n}; return ${d};`);
-  const src = `return function block(h, x) {\nconst pc0 = h.pc;\n${lines.join('\n')}\n};`;
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  const fn = new Function('md64', 'md32', 'mdOut', src)(muldiv64, muldiv32, mdOut) as BlockFn;
-  fn.n = n;
-  return fn;
-}
-
-interface Gen { code: string; ends: boolean }
-
-/** Code that adds a sign-extended 12-bit immediate to register pair r: defines lo, hi. */
-function addrCode(rs1: number, imm: number): string {
-  return `const a = x[${rs1}], lo = (a + ${imm}) | 0, hi = (x[${rs1 + 1}] + ${imm >> 31} + ((a >>> 0) + ${imm >>> 0} > 4294967295 ? 1 : 0)) | 0;`;
-}
-
-function setConst(rd: number, v: number): string {
-  if (rd === 0) return '';
-  return `x[${rd}] = ${v | 0}; x[${rd + 1}] = ${hiOf(v)};`;
-}
-
-function gen(insn: number, d: number, ilen: number, count: number): Gen | null {
-  const rd = (insn >> 6) & 62, rs1 = (insn >> 14) & 62, rs2 = (insn >> 19) & 62;
-  const f3 = (insn >>> 12) & 7, f7 = insn >>> 25;
-  const next = d + ilen;
-  const w = (body: string): Gen => ({ code: rd === 0 ? '' : `{ ${body} }`, ends: false });
-  const sext32 = (expr: string): Gen => w(`const v = ${expr}; x[${rd}] = v; x[${rd + 1}] = v >> 31;`);
-  switch (insn & 0x7f) {
-    case 0x37: return { code: setConst(rd, insn & 0xfffff000), ends: false };
-    case 0x17: { // auipc: relative to pc0
-      const imm = insn & 0xfffff000;
-      return { code: rd === 0 ? '' : `{ const v = pc0 + ${d + imm}; x[${rd}] = v | 0; x[${rd + 1}] = Math.floor(v / 4294967296) | 0; }`, ends: false };
-    }
-    case 0x6f: {
-      const imm = ((insn >> 31) << 20) | (((insn >>> 21) & 0x3ff) << 1) | (((insn >>> 20) & 1) << 11) | (insn & 0xff000);
-      const link = rd === 0 ? '' : `{ const l = pc0 + ${next}; x[${rd}] = l | 0; x[${rd + 1}] = Math.floor(l / 4294967296) | 0; }`;
-      return { code: `${link} h.blockDone = ${count}; return ${d + imm};`, ends: true };
-    }
-    case 0x67: {
-      if (f3 !== 0) return null;
-      const imm = insn >> 20;
-      const link = rd === 0 ? '' : `const l = pc0 + ${next}; x[${rd}] = l | 0; x[${rd + 1}] = Math.floor(l / 4294967296) | 0;`;
-      return { code: `{ const t = x[${rs1 + 1}] * 4294967296 + (x[${rs1}] >>> 0) + ${imm}; ${link} h.pc = t - (t & 1 ? 1 : 0); h.blockDone = ${count}; return ${FAR}; }`, ends: true };
-    }
-    case 0x63: {
-      const imm = ((insn >> 31) << 12) | (((insn >>> 25) & 0x3f) << 5) | (((insn >>> 8) & 0xf) << 1) | (((insn >>> 7) & 1) << 11);
-      const al = `x[${rs1}]`, ah = `x[${rs1 + 1}]`, bl = `x[${rs2}]`, bh = `x[${rs2 + 1}]`;
-      let cond: string;
-      switch (f3) {
-        case 0: cond = `${al} === ${bl} && ${ah} === ${bh}`; break;
-        case 1: cond = `${al} !== ${bl} || ${ah} !== ${bh}`; break;
-        case 4: cond = `${ah} < ${bh} || (${ah} === ${bh} && (${al} >>> 0) < (${bl} >>> 0))`; break;
-        case 5: cond = `${ah} > ${bh} || (${ah} === ${bh} && (${al} >>> 0) >= (${bl} >>> 0))`; break;
-        case 6: cond = `(${ah} >>> 0) < (${bh} >>> 0) || (${ah} === ${bh} && (${al} >>> 0) < (${bl} >>> 0))`; break;
-        case 7: cond = `(${ah} >>> 0) > (${bh} >>> 0) || (${ah} === ${bh} && (${al} >>> 0) >= (${bl} >>> 0))`; break;
-        default: return null;
-      }
-      // a side exit: the block goes on along the fall-through path (blocks span branches, so
-      // a loop body with an if in it is one call, not several)
-      return { code: `if (${cond}) { h.blockDone = ${count}; return ${d + imm}; }`, ends: false };
-    }
-    case 0x03: {
-      const imm = insn >> 20;
-      let load: string;
-      switch (f3) {
-        case 0: load = `const v = (h.load8(lo, hi) << 24) >> 24; ${rd ? `x[${rd}] = v; x[${rd + 1}] = v >> 31;` : ''}`; break;
-        case 1: load = `const v = (h.load16(lo, hi) << 16) >> 16; ${rd ? `x[${rd}] = v; x[${rd + 1}] = v >> 31;` : ''}`; break;
-        case 2: load = `const v = h.load32(lo, hi); ${rd ? `x[${rd}] = v; x[${rd + 1}] = v >> 31;` : ''}`; break;
-        case 3: load = `const v = h.load64(lo, hi); ${rd ? `x[${rd}] = v; x[${rd + 1}] = h.ldHi;` : ''}`; break;
-        case 4: load = `const v = h.load8(lo, hi); ${rd ? `x[${rd}] = v; x[${rd + 1}] = 0;` : ''}`; break;
-        case 5: load = `const v = h.load16(lo, hi); ${rd ? `x[${rd}] = v; x[${rd + 1}] = 0;` : ''}`; break;
-        case 6: load = `const v = h.load32(lo, hi); ${rd ? `x[${rd}] = v; x[${rd + 1}] = 0;` : ''}`; break;
-        default: return null;
-      }
-      return { code: `h.pc = pc0 + ${d}; { ${addrCode(rs1, imm)} ${load} }`, ends: false };
-    }
-    case 0x23: {
-      const imm = ((insn >> 25) << 5) | ((insn >>> 7) & 0x1f);
-      let store: string;
-      switch (f3) {
-        case 0: store = `h.store8(lo, hi, x[${rs2}]);`; break;
-        case 1: store = `h.store16(lo, hi, x[${rs2}]);`; break;
-        case 2: store = `h.store32(lo, hi, x[${rs2}]);`; break;
-        case 3: store = `h.store64(lo, hi, x[${rs2}], x[${rs2 + 1}]);`; break;
-        default: return null;
-      }
-      // a device register was written: leave the block so a raised interrupt is taken now
-      return { code: `h.pc = pc0 + ${d}; { ${addrCode(rs1, imm)} ${store} } if (h.deviceWritten) { h.blockDone = ${count}; return ${next}; }`, ends: false };
-    }
-    case 0x13: {
-      const imm = insn >> 20;
-      const A = `x[${rs1}]`, AH = `x[${rs1 + 1}]`;
-      switch (f3) {
-        case 0:
-          if (rs1 === 0) return { code: setConst(rd, imm), ends: false };
-          return w(`const a = ${A}; x[${rd}] = a + ${imm}; x[${rd + 1}] = ${AH} + ${imm >> 31} + ((a >>> 0) + ${imm >>> 0} > 4294967295 ? 1 : 0);`);
-        case 1: {
-          if ((insn >>> 26) !== 0) return null;
-          const sh = imm & 63;
-          if (sh === 0) return w(`x[${rd + 1}] = ${AH}; x[${rd}] = ${A};`);
-          if (sh < 32) return w(`const l = ${A}, hh = ${AH}; x[${rd + 1}] = (hh << ${sh}) | (l >>> ${32 - sh}); x[${rd}] = l << ${sh};`);
-          return w(`x[${rd + 1}] = ${A} << ${sh - 32}; x[${rd}] = 0;`);
-        }
-        case 2: return w(`const hh = ${AH}; x[${rd}] = hh < ${imm >> 31} || (hh === ${imm >> 31} && (${A} >>> 0) < ${imm >>> 0}) ? 1 : 0; x[${rd + 1}] = 0;`);
-        case 3: return w(`const hh = ${AH}; x[${rd}] = (hh >>> 0) < ${(imm >> 31) >>> 0} || (hh === ${imm >> 31} && (${A} >>> 0) < ${imm >>> 0}) ? 1 : 0; x[${rd + 1}] = 0;`);
-        case 4: return w(`x[${rd + 1}] = ${AH} ^ ${imm >> 31}; x[${rd}] = ${A} ^ ${imm};`);
-        case 6: return w(`x[${rd + 1}] = ${AH} | ${imm >> 31}; x[${rd}] = ${A} | ${imm};`);
-        case 7: return w(`x[${rd + 1}] = ${AH} & ${imm >> 31}; x[${rd}] = ${A} & ${imm};`);
-        default: {
-          const sh = imm & 63, f6 = insn >>> 26;
-          if (f6 !== 0 && f6 !== 0x10) return null;
-          const arith = f6 === 0x10;
-          if (sh === 0) return w(`x[${rd}] = ${A}; x[${rd + 1}] = ${AH};`);
-          if (sh < 32) return w(`const l = ${A}, hh = ${AH}; x[${rd}] = (l >>> ${sh}) | (hh << ${32 - sh}); x[${rd + 1}] = hh ${arith ? '>>' : '>>>'} ${sh};`);
-          return w(`const hh = ${AH}; x[${rd}] = hh ${arith ? '>>' : '>>>'} ${sh - 32}; x[${rd + 1}] = ${arith ? 'hh >> 31' : '0'};`);
-        }
-      }
-    }
-    case 0x1b: {
-      const imm = insn >> 20;
-      if (f3 === 0) return sext32(`(x[${rs1}] + ${imm}) | 0`);
-      if (f3 === 1 && f7 === 0) return sext32(`x[${rs1}] << ${imm & 31}`);
-      if (f3 === 5 && f7 === 0) return sext32(`(x[${rs1}] >>> ${imm & 31}) | 0`);
-      if (f3 === 5 && f7 === 0x20) return sext32(`x[${rs1}] >> ${imm & 31}`);
-      return null;
-    }
-    case 0x33: {
-      const A = `x[${rs1}]`, AH = `x[${rs1 + 1}]`, B = `x[${rs2}]`, BH = `x[${rs2 + 1}]`;
-      if (f7 === 1) return w(`const l = md64(${f3}, ${A}, ${AH}, ${B}, ${BH}); x[${rd}] = l; x[${rd + 1}] = mdOut.hi;`);
-      if (f7 === 0x20) {
-        if (f3 === 0) return w(`const a = ${A}, b = ${B}; x[${rd + 1}] = ${AH} - ${BH} - ((a >>> 0) < (b >>> 0) ? 1 : 0); x[${rd}] = a - b;`);
-        if (f3 === 5) return w(`const l = ${A}, hh = ${AH}, s = ${B} & 63; if (s === 0) { x[${rd}] = l; x[${rd + 1}] = hh; } else if (s < 32) { x[${rd}] = (l >>> s) | (hh << (32 - s)); x[${rd + 1}] = hh >> s; } else { x[${rd}] = hh >> (s - 32); x[${rd + 1}] = hh >> 31; }`);
-        return null;
-      }
-      if (f7 !== 0) return null;
-      switch (f3) {
-        case 0: return w(`const a = ${A}, b = ${B}; x[${rd + 1}] = ${AH} + ${BH} + ((a >>> 0) + (b >>> 0) > 4294967295 ? 1 : 0); x[${rd}] = a + b;`);
-        case 1: return w(`const l = ${A}, hh = ${AH}, s = ${B} & 63; if (s === 0) { x[${rd}] = l; x[${rd + 1}] = hh; } else if (s < 32) { x[${rd + 1}] = (hh << s) | (l >>> (32 - s)); x[${rd}] = l << s; } else { x[${rd + 1}] = l << (s - 32); x[${rd}] = 0; }`);
-        case 2: return w(`const ah = ${AH}, bh = ${BH}; x[${rd}] = ah < bh || (ah === bh && (${A} >>> 0) < (${B} >>> 0)) ? 1 : 0; x[${rd + 1}] = 0;`);
-        case 3: return w(`const ah = ${AH} >>> 0, bh = ${BH} >>> 0; x[${rd}] = ah < bh || (ah === bh && (${A} >>> 0) < (${B} >>> 0)) ? 1 : 0; x[${rd + 1}] = 0;`);
-        case 4: return w(`x[${rd}] = ${A} ^ ${B}; x[${rd + 1}] = ${AH} ^ ${BH};`);
-        case 5: return w(`const l = ${A}, hh = ${AH}, s = ${B} & 63; if (s === 0) { x[${rd}] = l; x[${rd + 1}] = hh; } else if (s < 32) { x[${rd}] = (l >>> s) | (hh << (32 - s)); x[${rd + 1}] = hh >>> s; } else { x[${rd}] = hh >>> (s - 32); x[${rd + 1}] = 0; }`);
-        case 6: return w(`x[${rd}] = ${A} | ${B}; x[${rd + 1}] = ${AH} | ${BH};`);
-        default: return w(`x[${rd}] = ${A} & ${B}; x[${rd + 1}] = ${AH} & ${BH};`);
-      }
-    }
-    case 0x3b: {
-      const A = `x[${rs1}]`, B = `x[${rs2}]`;
-      if (f7 === 0) {
-        if (f3 === 0) return sext32(`(${A} + ${B}) | 0`);
-        if (f3 === 1) return sext32(`${A} << (${B} & 31)`);
-        if (f3 === 5) return sext32(`(${A} >>> (${B} & 31)) | 0`);
-        return null;
-      }
-      if (f7 === 0x20) {
-        if (f3 === 0) return sext32(`(${A} - ${B}) | 0`);
-        if (f3 === 5) return sext32(`${A} >> (${B} & 31)`);
-        return null;
-      }
-      if (f7 === 1 && (f3 === 0 || f3 >= 4)) return sext32(`md32(${f3}, ${A}, ${B})`);
-      return null;
-    }
-    default:
-      return null; // fence, system, atomics, FP, illegal: interpreter
-  }
+  if (!ended) c.exit(n, d);
+  c.op(Op.end); // of the loop
+  c.op(Op.unreachable); // every path has returned
+  c.op(Op.end);
+  // code section: [eaCode, block body]
+  const bodyLen = uleb(c.n);
+  const payload = 1 + eaCode.length + bodyLen.length + c.n;
+  const head = [10, ...uleb(payload), 2];
+  const bytes = new Uint8Array(prefix.length + head.length + eaCode.length + bodyLen.length + c.n);
+  let p = 0;
+  bytes.set(prefix, p); p += prefix.length;
+  bytes.set(head, p); p += head.length;
+  bytes.set(eaCode, p); p += eaCode.length;
+  bytes.set(bodyLen, p); p += bodyLen.length;
+  bytes.set(c.buf.subarray(0, c.n), p);
+  return { bytes, n, len: d };
 }
 
 /**
@@ -248,18 +410,38 @@ export class BlockCache {
   private readonly hi: Int32Array;
   private readonly kills: Uint8Array;
   private readonly codeMap: Uint8Array;
+  /** Blocks being compiled in the background: RAM offset -> generation of its page then. */
+  private readonly pending = new Map<number, number>();
+  /** Compilations started per page: a block compiled before its page was last dropped is stale. */
+  private readonly generation: Uint32Array;
   /** Executions before compiling (tests lower it to exercise the compiler on short guests). */
   threshold = HOT;
+  /**
+   * Compile on the spot instead of in the background (tests: a short guest may end before a
+   * background compilation is done).
+   */
+  synchronous = false;
   /** Blocks compiled so far. */
   compiled = 0;
-  static for(as: AddressSpace): BlockCache {
+  /** Harts by state block (hartId), for the slow paths. */
+  private readonly harts: BlockHart[] = [];
+  private readonly prefix = new Uint8Array(modulePrefix());
+  private readonly eaCode: Uint8Array;
+  private readonly imports: WebAssembly.Imports;
+
+  /** The block cache of an address space, or null when it has no WebAssembly memory (interpreter only). */
+  static for(as: AddressSpace): BlockCache | null {
+    if (as.memory === null) return null;
     let c = caches.get(as);
-    if (!c) { c = new BlockCache(as); caches.set(as, c); }
+    if (!c) { c = new BlockCache(as, as.memory); caches.set(as, c); }
     return c;
   }
 
-  private constructor(private readonly as: AddressSpace) {
+  private constructor(private readonly as: AddressSpace, memory: WebAssembly.Memory) {
     const pages = as.ramSize >>> 12;
+    this.eaCode = new Uint8Array(eaBody(as.ramSize));
+    this.generation = new Uint32Array(pages);
+    this.imports = { e: { m: memory, ...slowPaths(this.harts) } };
     this.blocks = new Array(pages);
     this.hot = new Array(pages);
     this.lo = new Int32Array(pages).fill(4096);
@@ -267,6 +449,11 @@ export class BlockCache {
     this.kills = new Uint8Array(pages);
     this.codeMap = as.codeMap;
     as.onCodeWrite = (off, len) => this.written(off, len);
+  }
+
+  /** Register a hart that runs this cache's blocks. */
+  attach(h: BlockHart): void {
+    this.harts[h.stateBase / HART_STATE_BYTES] = h;
   }
 
   /** Block table of the RAM page at byte offset `off` (creating it). */
@@ -279,21 +466,56 @@ export class BlockCache {
     return this.hot[p] ??= new Uint16Array(2048);
   }
 
-  /** Compile the block at RAM offset `off`; returns it, or null if nothing compilable starts there. */
-  compile(off: number): BlockFn | null {
+  /**
+   * Compile the block at RAM offset `off`. V8 compiles it on a background thread (the hart goes
+   * on interpreting meanwhile) and it is installed when that is done, unless its page was
+   * written since. Code that reaches the threshold again while its block is still being
+   * compiled (a tight loop: BSS clearing, a copy) is compiled on the spot instead. Returns true
+   * if the block is installed already.
+   */
+  compile(off: number): boolean {
     const p = off >>> 12;
-    if (this.kills[p] > 8) return null;
+    if (this.kills[p] > 8) return false;
     const page = off - (off & 0xfff);
-    const b = compileBlock(this.as.ram16, page >>> 1, off & 0xfff);
-    this.compiled++;
-    if (b === null) return null;
-    this.blocksOf(off)[(off & 0xfff) >>> 1] = b;
+    const m = blockModule(this.as.ram16, page >>> 1, off & 0xfff, this.prefix, this.eaCode);
+    if (m === null) return false;
+    // From now on a write to these bytes drops the page, and with it this compilation's result.
     const start = off & 0xfff;
     if (start < this.lo[p]) this.lo[p] = start;
-    const end = Math.min(4096, start + 4 * b.n); // upper bound of the bytes it was read from
+    const end = start + m.len;
     if (end > this.hi[p]) this.hi[p] = end;
     this.codeMap[p] = 1;
-    return b;
+    this.compiled++;
+    const urgent = this.pending.delete(off);
+    // The instructions after the first are in this block: while it compiles they are still
+    // interpreted, and must not become hot and start blocks of their own. (A jump into the
+    // middle of the block later still makes a block there, from a fresh count.)
+    const hot = this.hotOf(off);
+    for (let k = (start >>> 1) + 1; k < (start + m.len) >>> 1; k++) hot[k] = 0;
+    if (this.synchronous || urgent) {
+      this.install(off, new WebAssembly.Module(m.bytes));
+      return true;
+    }
+    const gen = this.generation[p];
+    this.pending.set(off, gen);
+    hot[start >>> 1] = 0; // count again: reaching the threshold while pending means urgent
+    WebAssembly.compile(m.bytes).then(
+      (module) => {
+        if (this.pending.get(off) !== gen || this.generation[p] !== gen) return;
+        this.pending.delete(off);
+        this.install(off, module);
+      },
+      (e: unknown) => { // generated code V8 refuses: a compiler bug; the page stays interpreted
+        this.kills[p] = 255;
+        if (!warned) { warned = true; process.emitWarning(`block compiler: ${String(e)}`); }
+      },
+    );
+    return false;
+  }
+
+  private install(off: number, module: WebAssembly.Module): void {
+    const fn = new WebAssembly.Instance(module, this.imports).exports.b as BlockFn;
+    this.blocksOf(off)[(off & 0xfff) >>> 1] = fn;
   }
 
   private written(off: number, len: number): void {
@@ -307,6 +529,7 @@ export class BlockCache {
   }
 
   private drop(p: number): void {
+    this.generation[p]++;
     this.blocks[p]?.fill(undefined);
     this.hot[p]?.fill(0);
     this.lo[p] = 4096; this.hi[p] = 0;
@@ -316,9 +539,54 @@ export class BlockCache {
 
   /** Forget everything (machine reset). */
   clear(): void {
+    this.pending.clear();
     for (let p = 0; p < this.codeMap.length; p++) if (this.codeMap[p]) this.drop(p);
     this.kills.fill(0);
   }
 }
 
 const caches = new WeakMap<AddressSpace, BlockCache>();
+let warned = false;
+
+/** The imports blocks call when an access leaves their fast path (see the top of this file). */
+function slowPaths(harts: BlockHart[]): Record<string, (...a: number[]) => number | void> {
+  const hartOf = (st: number): BlockHart => harts[st / HART_STATE_BYTES];
+  return {
+    load(st: number, f3: number, rd: number, lo: number, hi: number, d: number): void {
+      const h = hartOf(st);
+      h.pc = h.blockPc + d;
+      let v: number, vh: number;
+      switch (f3) {
+        case 0: v = (h.load8(lo, hi) << 24) >> 24; vh = v >> 31; break;
+        case 1: v = (h.load16(lo, hi) << 16) >> 16; vh = v >> 31; break;
+        case 2: v = h.load32(lo, hi); vh = v >> 31; break;
+        case 3: v = h.load64(lo, hi); vh = h.ldHi; break;
+        case 4: v = h.load8(lo, hi); vh = 0; break;
+        case 5: v = h.load16(lo, hi); vh = 0; break;
+        default: v = h.load32(lo, hi); vh = 0; break;
+      }
+      if (rd !== 0) { h.x[2 * rd] = v; h.x[2 * rd + 1] = vh; }
+    },
+    store(st: number, f3: number, lo: number, hi: number, vl: number, vh: number, d: number): number {
+      const h = hartOf(st);
+      h.pc = h.blockPc + d;
+      switch (f3) {
+        case 0: h.store8(lo, hi, vl); break;
+        case 1: h.store16(lo, hi, vl); break;
+        case 2: h.store32(lo, hi, vl); break;
+        default: h.store64(lo, hi, vl, vh); break;
+      }
+      return h.deviceWritten ? 1 : 0;
+    },
+    muldiv(st: number, op: number, rd: number, rs1: number, rs2: number): void {
+      const x = hartOf(st).x;
+      if (op & 8) { // the W forms
+        const v = muldiv32(op & 7, x[2 * rs1], x[2 * rs2]);
+        if (rd !== 0) { x[2 * rd] = v; x[2 * rd + 1] = v >> 31; }
+      } else {
+        const v = muldiv64(op, x[2 * rs1], x[2 * rs1 + 1], x[2 * rs2], x[2 * rs2 + 1]);
+        if (rd !== 0) { x[2 * rd] = v; x[2 * rd + 1] = mdOut.hi; }
+      }
+    },
+  };
+}

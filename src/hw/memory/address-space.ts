@@ -45,6 +45,19 @@ export interface MmioRegion {
 
 export const RAM_BASE = 0x80000000;
 
+/**
+ * Layout of guest memory. RAM shares one buffer with the harts' CPU state (registers, TLB) and
+ * the code map, because the block compiler's WebAssembly code addresses all three in one
+ * WebAssembly.Memory (src/hw/cpu/jit.ts): hart n's state at n * HART_STATE_BYTES, the code map
+ * at CODE_MAP_OFFSET, RAM at RAM_OFFSET.
+ */
+export const HART_STATE_BYTES = 16384;
+/** Harts with state in guest memory (the virt machine's maximum). */
+export const MAX_HARTS = 512;
+export const CODE_MAP_OFFSET = MAX_HARTS * HART_STATE_BYTES;
+/** After a code map of one byte per 4 KiB page of the largest RAM (2 GiB). */
+export const RAM_OFFSET = CODE_MAP_OFFSET + (0x80000000 >>> 12);
+
 /** Raised (as a value, not an Error, to keep it cheap) when a physical access hits nothing. */
 export class BusError {
   constructor(readonly addr: number) {}
@@ -53,6 +66,12 @@ export class BusError {
 export class AddressSpace {
   readonly ramBase = RAM_BASE;
   readonly ramSize: number;
+  /**
+   * The buffer of guest memory (layout above). A WebAssembly.Memory's when one could be made
+   * (`memory`), else a plain ArrayBuffer and no block compiler.
+   */
+  readonly buffer: ArrayBuffer;
+  readonly memory: WebAssembly.Memory | null;
   readonly ram: Uint8Array;
   readonly ram16: Uint16Array;
   readonly ram32: Int32Array;
@@ -71,11 +90,28 @@ export class AddressSpace {
       throw new RangeError(`RAM size must be a positive multiple of 4 KiB up to 2 GiB, got ${ramSize}`);
     }
     this.ramSize = ramSize;
-    const buf = new ArrayBuffer(ramSize);
-    this.ram = new Uint8Array(buf);
-    this.ram16 = new Uint16Array(buf);
-    this.ram32 = new Int32Array(buf);
-    this.codeMap = new Uint8Array(ramSize >>> 12);
+    const bytes = RAM_OFFSET + ramSize;
+    let memory: WebAssembly.Memory | null = null;
+    try {
+      const pages = Math.ceil(bytes / 65536);
+      memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+    } catch {
+      // No address space left for another WebAssembly memory (each reserves several GiB of
+      // virtual addresses): this machine runs interpreted.
+    }
+    this.memory = memory;
+    const buf = memory !== null ? memory.buffer : new ArrayBuffer(bytes);
+    this.buffer = buf;
+    this.ram = new Uint8Array(buf, RAM_OFFSET, ramSize);
+    this.ram16 = new Uint16Array(buf, RAM_OFFSET, ramSize >>> 1);
+    this.ram32 = new Int32Array(buf, RAM_OFFSET, ramSize >>> 2);
+    this.codeMap = new Uint8Array(buf, CODE_MAP_OFFSET, ramSize >>> 12);
+  }
+
+  /** Byte offset in `buffer` of hart `id`'s CPU state. */
+  hartState(id: number): number {
+    if (!(id >= 0 && id < MAX_HARTS)) throw new RangeError(`hart id ${id} out of range (0-${MAX_HARTS - 1})`);
+    return id * HART_STATE_BYTES;
   }
 
   /** Note a write of `len` bytes at RAM offset `off` by anything but a hart's fast path. */
