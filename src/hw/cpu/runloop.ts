@@ -13,6 +13,7 @@
  * keep real time; only the number of empty polls it makes changes.
  */
 import type { Hart } from './hart.ts';
+import { warmUp } from './warm-up.ts';
 
 export interface TimerSource {
   /** Re-evaluate timer interrupt lines (CLINT MTIP) from the clock. */
@@ -62,6 +63,7 @@ export class RunLoop {
 
   start(): void {
     if (this.running) return;
+    warmUp();
     this.running = true;
     this.timer.clock.resume();
     for (const h of this.harts) h.stopRequested = false;
