@@ -21,7 +21,8 @@
  * (or untranslated), aligned, and, for stores, outside pages compiled code came from; anything
  * else calls back into the hart (`load`, `store` imports), which first sets the hart's pc to
  * the instruction's, so a trap leaves the hart exactly as the interpreter would. A store that
- * reached a device ends the block, so a raised interrupt is taken at once.
+ * reached a device ends the block, so a raised interrupt is taken at once, and so does any slow
+ * access after which the hart is asked to stop (a console poll going to sleep, a pause).
  */
 import { setFlagsFromString } from 'node:v8';
 import { CODE_MAP_OFFSET, HART_STATE_BYTES, RAM_BASE, RAM_OFFSET, type AddressSpace } from '../memory/address-space.ts';
@@ -50,6 +51,8 @@ export interface BlockHart {
   pc: number;
   blockPc: number;
   deviceWritten: boolean;
+  /** Set when the hart is asked to stop (pause, a device it polls has nothing): leave the block. */
+  readonly stopRequested: boolean;
   load8(lo: number, hi: number): number;
   load16(lo: number, hi: number): number;
   load32(lo: number, hi: number): number;
@@ -123,8 +126,8 @@ function modulePrefix(): number[] {
   const types = section(1, vec([
     [0x60, ...vec([[F64], [I32]]), ...vec([[I32]])], // block
     [0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32]]), ...vec([[I32]])], // address helper
-    [0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32]]), ...vec([])], // load(state, f3, rd, lo, hi, d)
-    [0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32], [I32]]), ...vec([[I32]])], // store(state, f3, lo, hi, vlo, vhi, d) -> device written
+    [0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32]]), ...vec([[I32]])], // load(state, f3, rd, lo, hi, d) -> leave
+    [0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32], [I32]]), ...vec([[I32]])], // store(state, f3, lo, hi, vlo, vhi, d) -> leave
     [0x60, ...vec([[I32], [I32], [I32], [I32], [I32]]), ...vec([])], // muldiv(state, op, rd, rs1, rs2)
   ]));
   const imports = section(2, vec([
@@ -267,6 +270,7 @@ function gen(c: Code, insn: number, d: number, ilen: number, count: number): boo
       if (rd !== 0) { c.get(L_ST); c.get(L_P); c.mem(LOAD_OPS[f3], 0); c.setX(rd); }
       c.op(Op.else);
       c.get(L_ST); c.i32c(f3); c.i32c(rd); c.addrHalves(); c.i32c(d); c.op2(Op.call, F_LOAD);
+      c.op2(Op.if, VOID); c.exit(count, next); c.op(Op.end);
       c.op(Op.end);
       return false;
     case 0x23: { // stores
@@ -552,7 +556,7 @@ let warned = false;
 function slowPaths(harts: BlockHart[]): Record<string, (...a: number[]) => number | void> {
   const hartOf = (st: number): BlockHart => harts[st / HART_STATE_BYTES];
   return {
-    load(st: number, f3: number, rd: number, lo: number, hi: number, d: number): void {
+    load(st: number, f3: number, rd: number, lo: number, hi: number, d: number): number {
       const h = hartOf(st);
       h.pc = h.blockPc + d;
       let v: number, vh: number;
@@ -566,6 +570,7 @@ function slowPaths(harts: BlockHart[]): Record<string, (...a: number[]) => numbe
         default: v = h.load32(lo, hi); vh = 0; break;
       }
       if (rd !== 0) { h.x[2 * rd] = v; h.x[2 * rd + 1] = vh; }
+      return h.stopRequested ? 1 : 0;
     },
     store(st: number, f3: number, lo: number, hi: number, vl: number, vh: number, d: number): number {
       const h = hartOf(st);
@@ -576,7 +581,7 @@ function slowPaths(harts: BlockHart[]): Record<string, (...a: number[]) => numbe
         case 2: h.store32(lo, hi, vl); break;
         default: h.store64(lo, hi, vl, vh); break;
       }
-      return h.deviceWritten ? 1 : 0;
+      return h.deviceWritten || h.stopRequested ? 1 : 0;
     },
     muldiv(st: number, op: number, rd: number, rs1: number, rs2: number): void {
       const x = hartOf(st).x;
