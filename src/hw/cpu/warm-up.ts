@@ -32,6 +32,8 @@ export function warmUp(): void {
  */
 export function runWarmUpProgram(): { interpreted: Hart; compiled: Hart | null; blocks: number } {
   const as = new AddressSpace(RAM_BYTES);
+  // a device, so device loads and stores take their paths too (the guest's UART polls, for one)
+  as.map(DEVICE, 0x1000, { read: () => 0, write: () => {} }, 'warm-up');
   const { code, satp } = program();
   as.ram.set(code, 0);
   // register values the program loads (x5..x31), and its data: all kinds of 64-bit patterns
@@ -60,6 +62,8 @@ const DATA = 0x8000;
 const PAGE_TABLE = 0x1000;
 const SATP_SLOT = 0x100;
 const STEPS = 4000;
+/** The scratch device's address. */
+const DEVICE = 0x10000000;
 /** A page boundary in the program. */
 const STRADDLE = 0x1000;
 
@@ -117,11 +121,18 @@ function program(): { code: Uint8Array; satp: bigint } {
   for (const f3 of [2, 3]) { w(R(0, 6, 3, f3, 8, 0x33)); w(I(2, 3, f3, 8, 0x13)); }
   w(I(-3, 11, 0, 12, 0x1b)); w(I(7, 11, 1, 12, 0x1b)); w(I(7, 11, 5, 12, 0x1b)); w(I(0x400 | 7, 11, 5, 12, 0x1b));
   w(U(0x12345, 13, 0x37)); w(U(0xfffff, 13, 0x37)); w(U(1, 14, 0x17));
-  // loads and stores of every width, aligned and misaligned
-  for (const off of [16, 17]) {
+  // loads and stores of every width, aligned and misaligned, at offsets with and without a
+  // carry out of the low word (a negative offset from x2)
+  w(I(0x100, 2, 0, 2, 0x13));
+  for (const off of [16, 17, -0x200, -0x1ff]) {
     for (const f3 of [0, 1, 2, 3, 4, 5, 6]) w(I(0x200 + off, 2, f3, 15, 0x03));
     for (const f3 of [0, 1, 2, 3]) w(S(0x300 + off, 16, 2, f3));
   }
+  w(I(-0x100, 2, 0, 2, 0x13));
+  // device registers: every width (x25 = DEVICE)
+  w(U(DEVICE >>> 12, 25, 0x37));
+  for (const f3 of [0, 1, 2, 3, 4, 5, 6]) w(I(8, 25, f3, 15, 0x03));
+  for (const f3 of [0, 1, 2, 3]) w(S(8, 16, 25, f3));
   // every branch, taken on some rounds and not on others (x3 counts 3, 2, 1)
   w(I(2, 0, 0, 6, 0x13));
   for (const f3 of [0, 1, 4, 5, 6, 7]) { w(B(8, 6, 3, f3)); w(I(1, 7, 0, 7, 0x13)); }
@@ -159,6 +170,8 @@ function program(): { code: Uint8Array; satp: bigint } {
   w(I(0x200, 2, 3, 15, 0x03)); w(I(0x200, 2, 2, 15, 0x03)); w(I(0x201, 2, 4, 15, 0x03));
   w(S(0x300, 15, 2, 3)); w(S(0x300, 15, 2, 2)); w(S(0x301, 15, 2, 0));
   w(I(0x201, 2, 2, 15, 0x03)); w(I(0x201, 2, 3, 15, 0x03)); w(S(0x301, 15, 2, 2)); w(S(0x301, 15, 2, 3));
+  w(I(0x100, 2, 0, 26, 0x13));
+  for (const f3 of [0, 2, 3]) { w(I(-0x100, 26, f3, 15, 0x03)); w(S(-0xff, 15, 26, f3)); }
   w(I(0, 0, 3, 23, 0x03));
   w(CSRR(2, CSR.sstatus, 0, 22)); w(CSRR(1, CSR.sscratch, 9, 21));
   w(R(0x09, 0, 0, 0, 0, 0x73)); // sfence.vma
