@@ -1,17 +1,17 @@
 /**
  * CPU benchmark: MIPS on a CPU-bound guest (cpubench.elf: CRC-32 + shell sort + heap sort),
- * time from start to U-Boot's prompt, host CPU while idle at the prompt; with QEMU's figures
+ * time from spawn to U-Boot's prompt, host CPU while idle at the prompt; with QEMU's figures
  * for the same guest and firmware in the same run when qemu-system-riscv64 is installed.
  *
- *   npx tsx bench/cpu/bench.ts [--runs N]
+ *   npm run build && npx tsx bench/cpu/bench.ts [--runs N]
  *
- * emu runs in this process (the bare virt board, no configuration layer); QEMU is spawned.
- * MIPS is reported against wall time and against this process's CPU time (the host running
- * the benchmark is often shared; CPU time is the steadier figure).
+ * MIPS: emu runs in this process (the bare virt board, no configuration layer); QEMU is
+ * spawned. MIPS is reported against wall time and against this process's CPU time (the host
+ * running the benchmark is often shared; CPU time is the steadier figure). The boot: both are
+ * spawned with the same command line (emu as bin/emu-legacy, what users run), interleaved.
  */
-import { readFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { readFileSync, existsSync } from 'node:fs';
 import { spawn, execFileSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VirtBoard } from '../../src/hw/guest/virt-board.ts';
 
@@ -63,59 +63,23 @@ function qemuGuest(elfPath: string): Promise<{ wall: number; cpu: number; out: s
   });
 }
 
-function makeDtb(): Uint8Array | null {
-  if (!haveQemu) return null;
-  const dir = mkdtempSync(join(tmpdir(), 'emu-bench-'));
-  try {
-    execFileSync('qemu-system-riscv64', ['-M', `virt,dumpdtb=${join(dir, 'v.dtb')}`, '-m', '256M', '-display', 'none'], { stdio: 'ignore' });
-    return readFileSync(join(dir, 'v.dtb'));
-  } finally { rmSync(dir, { recursive: true, force: true }); }
-}
-
 /** How long after the prompt the idle measurement starts, and how long it lasts. */
 const SETTLE_MS = 1000;
 const IDLE_MS = 3000;
+const EMU_LEGACY = join(HERE, '..', '..', 'bin', 'emu-legacy');
 
-/** Boot OpenSBI + U-Boot, press a key at the countdown, time to `=> `, then idle CPU for IDLE_MS. */
-function emuBoot(dtb: Uint8Array): Promise<{ prompt: number; idlePct: number }> {
-  return new Promise((resolve) => {
-    let out = '', keyed = false, prompt = 0;
+/**
+ * Spawn an emulator with QEMU's command line for OpenSBI + U-Boot, press a key at the countdown,
+ * time spawn → `=> `, then the emulator process's CPU while idle at the prompt (from /proc,
+ * SETTLE_MS after the prompt: right at it V8's background threads are still optimizing).
+ */
+function boot(cmd: string): Promise<{ prompt: number; idlePct: number }> {
+  return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const b: VirtBoard = new VirtBoard({
-      ramSize: 256 << 20,
-      serial: {
-        write: (d) => {
-          out += Buffer.from(d).toString('latin1');
-          if (!keyed && out.includes('Hit any key')) { keyed = true; b.uart.push('\r'); }
-          if (keyed && !prompt && out.endsWith('=> ')) {
-            prompt = (performance.now() - t0) / 1000;
-            // Idle is measured from SETTLE_MS after the prompt: V8's background threads are still
-            // optimizing the boot's code when it appears, which is start-up, not idling.
-            setTimeout(() => {
-              const c0 = process.cpuUsage(), w0 = performance.now();
-              setTimeout(() => {
-                const c = process.cpuUsage(c0);
-                const idlePct = 100 * ((c.user + c.system) / 1000) / (performance.now() - w0);
-                b.dispose();
-                resolve({ prompt, idlePct });
-              }, IDLE_MS);
-            }, SETTLE_MS);
-          }
-        },
-      },
-      power: { poweroff: () => {}, reset: () => {} },
-    });
-    b.loadImages({ bios: readFileSync(FW), kernel: readFileSync(UBOOT), dtb });
-    b.runLoop.start();
-  });
-}
-
-function qemuBoot(): Promise<{ prompt: number; idlePct: number }> {
-  return new Promise((resolve) => {
-    const t0 = performance.now();
-    const p = spawn('qemu-system-riscv64', ['-M', 'virt', '-m', '256M', '-nographic', '-bios', FW, '-kernel', UBOOT], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const p = spawn(cmd, ['-M', 'virt', '-m', '256M', '-nographic', '-bios', FW, '-kernel', UBOOT], { stdio: ['pipe', 'pipe', 'inherit'] });
     let out = '', keyed = false, prompt = 0;
-    const kill = setTimeout(() => p.kill('SIGKILL'), 60000);
+    const kill = setTimeout(() => { p.kill('SIGKILL'); reject(new Error(`${cmd}: no U-Boot prompt within 60 s`)); }, 60000);
+    p.on('error', reject);
     p.stdout.on('data', (d) => {
       out += d;
       if (!keyed && out.includes('Hit any key')) { keyed = true; p.stdin.write('\r'); }
@@ -158,13 +122,17 @@ if (haveQemu) {
   }
   console.log(`QEMU MIPS (wall): ${fmt(q.map((r) => insns / r.wall / 1e6))}   MIPS (process CPU): ${fmt(q.map((r) => insns / r.cpu / 1e6))}   time ${fmt(q.map((r) => r.wall), 2)} s (whole process, start-up included)`);
 }
-if (existsSync(FW) && existsSync(UBOOT) && haveQemu) {
-  const dtb = makeDtb()!;
-  const eb: { prompt: number; idlePct: number }[] = [];
-  for (let i = 0; i < runs; i++) eb.push(await emuBoot(dtb));
-  console.log(`emu  boot to U-Boot prompt: ${fmt(eb.map((r) => r.prompt), 2)} s; host CPU idle at the prompt: ${fmt(eb.map((r) => r.idlePct))}% of one core`);
-  const qb: { prompt: number; idlePct: number }[] = [];
-  for (let i = 0; i < runs; i++) qb.push(await qemuBoot());
-  console.log(`QEMU boot to U-Boot prompt: ${fmt(qb.map((r) => r.prompt), 2)} s; host CPU idle at the prompt: ${fmt(qb.map((r) => r.idlePct))}% of one core`);
+if (existsSync(FW) && existsSync(UBOOT)) {
+  // interleaved, so both see the same machine load
+  const eb: { prompt: number; idlePct: number }[] = [], qb: { prompt: number; idlePct: number }[] = [];
+  for (let i = 0; i < runs; i++) {
+    eb.push(await boot(EMU_LEGACY));
+    if (haveQemu) qb.push(await boot('qemu-system-riscv64'));
+  }
+  console.log(`emu  spawn to U-Boot prompt: ${fmt(eb.map((r) => r.prompt), 2)} s; host CPU idle at the prompt: ${fmt(eb.map((r) => r.idlePct))}% of one core`);
+  if (haveQemu) {
+    console.log(`QEMU spawn to U-Boot prompt: ${fmt(qb.map((r) => r.prompt), 2)} s; host CPU idle at the prompt: ${fmt(qb.map((r) => r.idlePct))}% of one core`);
+    console.log(`ratio of medians: ${(median(eb.map((r) => r.prompt)) / median(qb.map((r) => r.prompt))).toFixed(2)}`);
+  }
 }
 process.exit(0);
