@@ -9,8 +9,8 @@
  * it has seen run. The first time the guest takes another path (a `lwu`, an `sraw`, a
  * misaligned store), the optimized code is thrown away and the loop runs unoptimized until V8
  * has optimized it again, on a background thread. A cold U-Boot boot went through fourteen of
- * these rounds, about half a second; after this warm-up, which costs a few milliseconds, V8
- * optimizes the loop once (bench/cpu/RESULTS.md).
+ * these rounds, about half a second; after this warm-up, which costs 25-40 ms once per
+ * process, V8 optimizes the loop once (bench/cpu/RESULTS.md).
  */
 import { AddressSpace, RAM_BASE } from '../memory/address-space.ts';
 import { Hart } from './hart.ts';
@@ -57,7 +57,7 @@ export function runWarmUpProgram(): { interpreted: Hart; compiled: Hart | null; 
 }
 
 const RAM_BYTES = 64 * 1024;
-/** Offset in RAM of the data area (x2 points there), the page table and the satp value. */
+/** Offset in RAM of the data area (x2 points there); the page table and the satp value are in it. */
 const DATA = 0x8000;
 const PAGE_TABLE = 0x1000;
 const SATP_SLOT = 0x100;
