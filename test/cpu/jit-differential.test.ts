@@ -572,7 +572,7 @@ const haveObjdump = ((): boolean => {
   try { execFileSync('sh', ['-c', `command -v ${OBJDUMP}`], { stdio: 'ignore' }); return true; } catch { return false; }
 })();
 
-t.test('the generated encodings disassemble as intended (GNU objdump)', { skip: haveObjdump ? false : `${OBJDUMP} is not installed` }, async (t) => {
+t.test('the generated encodings disassemble as intended (GNU objdump)', { skip: haveObjdump ? false : `${OBJDUMP} is not installed (Debian package binutils-riscv64-unknown-elf)` }, async (t) => {
   // all programs back to back in one file; each line's expected text shifted by its program's place
   const all = programs.flat();
   const expected = new Map<number, string>();
