@@ -31,8 +31,6 @@ export function openError(filename: string, e: unknown): QmpError {
   return new QmpError(`Could not open '${filename}': ${strerror(e)}`);
 }
 
-export { strerror } from '../../shared/errno.ts';
-
 const FALLBACK_CODES = new Set(['EACCES', 'EPERM', 'EROFS']);
 
 export class FileDriver implements BlockDriver {

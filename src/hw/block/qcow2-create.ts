@@ -4,7 +4,7 @@
 
 import * as fs from 'node:fs';
 import { serializeHeader, setRefcount, setEntry, V3_HEADER_LENGTH_WITH_COMPRESSION, COMPAT_LAZY_REFCOUNTS, type Qcow2Header } from './qcow2-format.ts';
-import { strerror } from './file.ts';
+import { strerror } from '../../shared/errno.ts';
 import { QmpError } from '../../shared/errors.ts';
 
 export interface Qcow2CreateOptions {

@@ -28,8 +28,9 @@ import { setFlagsFromString } from 'node:v8';
 import { CODE_MAP_OFFSET, HART_STATE_BYTES, RAM_BASE, RAM_OFFSET, type AddressSpace } from '../memory/address-space.ts';
 import { RVC_TABLE, RVC_UNSEEN, rvcFill } from './rvc.ts';
 import { muldiv64, muldiv32, out as mdOut } from './muldiv.ts';
+import type { Hart } from './hart.ts';
 import { ST_DONE, ST_TARGET, ST_TLB_PA, ST_TLB_TAG, ST_XLATE_D } from './hart-state.ts';
-import { F64, I32, I64, MAGIC, Op, VOID, f64Bytes, funcBody, name, section, sleb, uleb, vec } from './wasm-encoding.ts';
+import { F64, I32, I64, MAGIC, Op, VOID, f64Bytes, funcBody, name, section, sleb, uleb, vec, writeSleb, writeUleb } from './wasm-encoding.ts';
 
 // V8 calls a WebAssembly function from JavaScript through a generic, slow entry routine for
 // its first thousand-odd calls before it makes one for the function's signature. Every block
@@ -43,26 +44,6 @@ export type BlockFn = (pc0: number, state: number) => number;
 export const FAR = -0x80000000;
 
 const MAX_INSNS = 48;
-
-/** What the slow paths need of a hart. */
-export interface BlockHart {
-  readonly stateBase: number;
-  readonly x: Int32Array;
-  pc: number;
-  blockPc: number;
-  deviceWritten: boolean;
-  /** Set when the hart is asked to stop (pause, a device it polls has nothing): leave the block. */
-  readonly stopRequested: boolean;
-  load8(lo: number, hi: number): number;
-  load16(lo: number, hi: number): number;
-  load32(lo: number, hi: number): number;
-  load64(lo: number, hi: number): number;
-  ldHi: number;
-  store8(lo: number, hi: number, v: number): void;
-  store16(lo: number, hi: number, v: number): void;
-  store32(lo: number, hi: number, v: number): void;
-  store64(lo: number, hi: number, vl: number, vh: number): void;
-}
 
 // --- the module every block is compiled into -------------------------------------------------
 // function indices: imported load, store, muldiv; then the address helper and the block
@@ -148,24 +129,11 @@ export interface Block { fn: BlockFn; n: number }
 class Code {
   readonly buf = new Uint8Array(16384);
   n = 0;
-  private readonly f64 = new Float64Array(1);
-  private readonly f64b = new Uint8Array(this.f64.buffer);
   op(b: number): void { this.buf[this.n++] = b; }
   op2(a: number, b: number): void { this.buf[this.n++] = a; this.buf[this.n++] = b; }
-  uleb(v: number): void {
-    v >>>= 0;
-    do { let b = v & 0x7f; v >>>= 7; if (v !== 0) b |= 0x80; this.buf[this.n++] = b; } while (v !== 0);
-  }
-  sleb(v: number): void {
-    v |= 0;
-    for (;;) {
-      const b = v & 0x7f;
-      v >>= 7;
-      if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) { this.buf[this.n++] = b; return; }
-      this.buf[this.n++] = b | 0x80;
-    }
-  }
-  f64c(v: number): void { this.op(Op.f64_const); this.f64[0] = v; this.buf.set(this.f64b, this.n); this.n += 8; }
+  uleb(v: number): void { this.n = writeUleb(this.buf, this.n, v); }
+  sleb(v: number): void { this.n = writeSleb(this.buf, this.n, v); }
+  f64c(v: number): void { this.op(Op.f64_const); for (const b of f64Bytes(v)) this.op(b); }
   i32c(v: number): void { this.op(Op.i32_const); this.sleb(v); }
   /** i64.const of a sign-extended 32-bit value. */
   i64c(v: number): void { this.op(Op.i64_const); this.sleb(v); }
@@ -428,7 +396,7 @@ export class BlockCache {
   /** Blocks compiled so far. */
   compiled = 0;
   /** Harts by state block (hartId), for the slow paths. */
-  private readonly harts: BlockHart[] = [];
+  private readonly harts: Hart[] = [];
   private readonly prefix = new Uint8Array(modulePrefix());
   private readonly eaCode: Uint8Array;
   private readonly imports: WebAssembly.Imports;
@@ -456,7 +424,7 @@ export class BlockCache {
   }
 
   /** Register a hart that runs this cache's blocks. */
-  attach(h: BlockHart): void {
+  attach(h: Hart): void {
     this.harts[h.stateBase / HART_STATE_BYTES] = h;
   }
 
@@ -553,8 +521,8 @@ const caches = new WeakMap<AddressSpace, BlockCache>();
 let warned = false;
 
 /** The imports blocks call when an access leaves their fast path (see the top of this file). */
-function slowPaths(harts: BlockHart[]): Record<string, (...a: number[]) => number | void> {
-  const hartOf = (st: number): BlockHart => harts[st / HART_STATE_BYTES];
+function slowPaths(harts: Hart[]): Record<string, (...a: number[]) => number | void> {
+  const hartOf = (st: number): Hart => harts[st / HART_STATE_BYTES];
   return {
     load(st: number, f3: number, rd: number, lo: number, hi: number, d: number): number {
       const h = hartOf(st);

@@ -28,32 +28,41 @@ export const enum Op {
 
 export const I32 = 0x7f, I64 = 0x7e, F64 = 0x7c, VOID = 0x40;
 
-/** Unsigned LEB128 of a non-negative integer below 2^32. */
-export function uleb(n: number): number[] {
-  const out: number[] = [];
+/** Writes the unsigned LEB128 of an integer below 2^32 at buf[at]; returns the position after it. */
+export function writeUleb(buf: Uint8Array, at: number, n: number): number {
   n >>>= 0;
   do {
     let b = n & 0x7f;
     n >>>= 7;
     if (n !== 0) b |= 0x80;
-    out.push(b);
+    buf[at++] = b;
   } while (n !== 0);
-  return out;
+  return at;
 }
 
 /**
- * Signed LEB128 of an integer in the int32 range: i32.const, and i64.const of a sign-extended
- * 32-bit value (every constant a RISC-V instruction carries is one).
+ * Writes the signed LEB128 of an integer in the int32 range at buf[at]; returns the position after
+ * it. Serves i32.const, and i64.const of a sign-extended 32-bit value (every constant a RISC-V
+ * instruction carries is one).
  */
-export function sleb(n: number): number[] {
-  const out: number[] = [];
+export function writeSleb(buf: Uint8Array, at: number, n: number): number {
   n |= 0;
   for (;;) {
     const b = n & 0x7f;
     n >>= 7;
-    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) { out.push(b); return out; }
-    out.push(b | 0x80);
+    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) { buf[at++] = b; return at; }
+    buf[at++] = b | 0x80;
   }
+}
+
+const leb = new Uint8Array(5);
+/** The unsigned LEB128 bytes of n. */
+export function uleb(n: number): number[] {
+  return [...leb.subarray(0, writeUleb(leb, 0, n))];
+}
+/** The signed LEB128 bytes of n (int32 range). */
+export function sleb(n: number): number[] {
+  return [...leb.subarray(0, writeSleb(leb, 0, n))];
 }
 
 export function f64Bytes(v: number): number[] {

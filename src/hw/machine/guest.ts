@@ -23,8 +23,8 @@ import { ScsiHd } from '../virtio/scsi-hd.ts';
 import type { GuestControl, MediaListener, VirtualMachine } from '../vm.ts';
 import { virtFwCfgContent } from './fw-cfg-content.ts';
 import { VIRT, VIRT_IRQ } from './virt-memmap.ts';
-import { randomFillSync } from 'node:crypto';
 import { VirtioRng } from '../virtio/rng.ts';
+import { builtinEntropy } from '../objects/index.ts';
 
 function readImage(path: string, what: string): Uint8Array {
   try {
@@ -128,8 +128,8 @@ export class GuestMachine implements GuestControl, MediaListener {
       case 'virtio-rng-device': {
         // Without rng=, a built-in backend of its own, as QEMU gives it.
         const rng = dev.get('rng') as string | undefined;
-        const backend = rng !== undefined ? this.vm.objects.get(rng.replace(/^\/objects\//, '')) : undefined;
-        return new VirtioRng(backend?.entropy ?? ((buf) => { randomFillSync(buf); }));
+        const backend = rng !== undefined ? this.vm.objects.resolve(rng) : undefined;
+        return new VirtioRng(backend?.entropy ?? builtinEntropy);
       }
       case 'virtio-scsi-device': {
         const units: ScsiDisk[] = [];

@@ -35,6 +35,9 @@ export const objectTypes: TypeInfo[] = [
     properties: [{ name: 'filename', type: 'str', default: '/dev/urandom', doc: '' }] },
 ];
 
+/** rng-builtin's source, the host's CSPRNG (also a virtio-rng-device's without rng=, as in QEMU). */
+export const builtinEntropy = (buf: Uint8Array): void => { randomFillSync(buf); };
+
 export class UserObject extends QomObject {
   /** What uses the object (a QOM path); object-del refuses while any. */
   readonly users = new Set<string>();
@@ -116,7 +119,7 @@ export class UserObjects {
     }
     if (this.folder.children.has(id)) throw new QmpError(`attempt to add duplicate property '${id}' to object (type 'container')`);
     if (this.types.isA(typeName, 'secret_common')) loadSecret(o);
-    if (typeName === 'rng-builtin') o.entropy = (buf) => { randomFillSync(buf); };
+    if (typeName === 'rng-builtin') o.entropy = builtinEntropy;
     if (typeName === 'rng-random') openRandom(o);
     if (this.types.isA(typeName, 'memory-backend') && !o.props.size) {
       throw new QmpError(`property 'size' of ${typeName} doesn't take value '0'`);
@@ -136,6 +139,11 @@ export class UserObjects {
   get(id: string): UserObject | undefined {
     const o = this.folder.children.get(id);
     return o instanceof UserObject ? o : undefined;
+  }
+
+  /** The object a link property names, by id or by its path under /objects. */
+  resolve(idOrPath: string): UserObject | undefined {
+    return this.get(idOrPath.startsWith('/objects/') ? idOrPath.slice('/objects/'.length) : idOrPath);
   }
 
   /** In creation order. */
@@ -160,8 +168,7 @@ export class UserObjects {
    * with QEMU's messages for one that is missing or of another type.
    */
   claim(user: string, prop: string, idOrPath: string, type: string): UserObject {
-    const id = idOrPath.startsWith('/objects/') ? idOrPath.slice('/objects/'.length) : idOrPath;
-    const o = this.get(id);
+    const o = this.resolve(idOrPath);
     if (!o) throw new QmpError(`Device '${idOrPath}' not found`, 'DeviceNotFound');
     if (!this.types.isA(o.type.name, type)) throw new QmpError(`Invalid parameter type for '${prop}', expected: ${type}`);
     o.users.add(user);
