@@ -508,7 +508,7 @@ export class VirtualMachine implements DeviceServices {
   }
 
   releaseObject(dev: Device, id: string): void {
-    this.objects.get(id)?.users.delete(dev.path);
+    this.objects.release(dev.path, id);
   }
 }
 

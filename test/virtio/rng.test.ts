@@ -79,3 +79,11 @@ t.test('rng-random on a file that cannot be opened: QEMU\'s message, nothing cre
   t.throws(() => objects.add({ 'qom-type': 'rng-random', id: 'r', filename: '/nonexist' } as never), { message: "Could not open '/nonexist': No such file or directory" });
   t.equal(objects.list().length, 0);
 });
+
+t.test('a link by path is released by the same path, and the object can then be deleted', async (t) => {
+  const { objects } = rig({ 'qom-type': 'rng-builtin', id: 'r' });
+  objects.claim('/machine/peripheral/rng0', 'rng', '/objects/r', 'rng-backend');
+  t.throws(() => objects.del('r'), /object 'r' is in use, can not be deleted/);
+  objects.release('/machine/peripheral/rng0', '/objects/r');
+  t.doesNotThrow(() => objects.del('r'));
+});

@@ -175,6 +175,11 @@ export class UserObjects {
     return o;
   }
 
+  /** The user no longer uses the object (named as it was claimed: id or path). */
+  release(user: string, idOrPath: string): void {
+    this.resolve(idOrPath)?.users.delete(user);
+  }
+
   /**
    * QEMU's qemu_resolve_machine_memdev and the check in machine_run_board_init: the backend must be a
    * memory backend, and a RAM size given as well must equal its size. Returns the RAM size.
