@@ -1,7 +1,8 @@
 /* Sv39 paging from S-mode: gigapage identity maps for code and MMIO, 4 KiB pages built with
  * three levels, hardware-set A and D bits, load/store/fetch page faults delegated to S,
  * read-only and unmapped pages, SUM for U pages, MXR for execute-only pages, remapping
- * after sfence.vma, and satp read-back. */
+ * after sfence.vma (of data, and of code that ran often enough to be compiled), and satp
+ * read-back. */
 #include "guest.h"
 
 extern void m_trap_entry(void), s_trap_entry(void), run_in_mode_return(void);
@@ -20,6 +21,9 @@ static u64 l2[512] __attribute__((aligned(4096)));
 static u64 l1[512] __attribute__((aligned(4096)));
 static volatile u64 l0[512] __attribute__((aligned(4096)));
 static u8 pages[6][4096] __attribute__((aligned(4096)));
+/* two physical pages of code for one virtual page: li a0, 1 / li a0, 2; ret */
+static u32 code_pages[2][1024] __attribute__((aligned(4096)));
+#define VCODE (VBASE + 0x6000)
 #define VBASE 0x40000000UL
 
 static volatile u64 s_cause, s_tval, s_faults;
@@ -90,6 +94,17 @@ static void s_main(void) {
   l0[0] = PTE(pages[5], V | R | W | A | D);
   __asm__ volatile("sfence.vma" ::: "memory");
   check("remapped after sfence.vma", load(VBASE), 0xfeedfacecafebeefUL);
+  /* the same for code: a function called often, then its virtual page remapped */
+  {
+    u64 (*fn)(void) = (u64 (*)(void))VCODE, sum = 0;
+    for (int i = 0; i < 50; i++) sum += fn();
+    check("code page A, 50 calls", sum, 50);
+    l0[6] = PTE(code_pages[1], V | R | X | A);
+    __asm__ volatile("sfence.vma" ::: "memory");
+    sum = 0;
+    for (int i = 0; i < 50; i++) sum += fn();
+    check("code page remapped to B after sfence.vma", sum, 100);
+  }
   /* misaligned access crossing into an unmapped page faults with the page's address */
   (void)*(volatile u32 *)(VBASE + 0x1ffe);
   check("straddling load: first byte ok, second page unmapped", s_cause, 13);
@@ -113,6 +128,10 @@ int main(void) {
   *(u64 *)pages[3] = 0x5555aaaa5555aaaaUL;
   *(u64 *)pages[4] = 0x0123456789abcdefUL;
   *(u64 *)pages[5] = 0xfeedfacecafebeefUL;
+  code_pages[0][0] = 0x00100513; code_pages[0][1] = 0x00008067;
+  code_pages[1][0] = 0x00200513; code_pages[1][1] = 0x00008067;
+  l0[6] = PTE(code_pages[0], V | R | X | A);
+  __asm__ volatile("fence.i" ::: "memory");
   u64 satp = (8UL << 60) | ((u64)l2 >> 12);
   csr_write(satp, satp);
   check("satp readback", csr_read(satp), satp);

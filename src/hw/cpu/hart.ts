@@ -13,12 +13,12 @@
  * from the memory/CSR helpers and caught once per execution chunk.
  */
 import { AddressSpace, BusError, RAM_BASE } from '../memory/address-space.ts';
-import { ST_X, ST_DONE, ST_XLATE_D, ST_TARGET, ST_TLB_TAG, ST_TLB_PA, TLB_SIZE } from './hart-state.ts';
+import { ST_X, ST_XLATE_D, ST_PC, ST_RUN_DONE, ST_TLB_TAG, ST_TLB_PA, TLB_SIZE, ST_JC_TAG, ST_JC_SLOT, JC_SIZE, jumpSlot } from './hart-state.ts';
 import { RVC_TABLE, RVC_UNSEEN, rvcFill } from './rvc.ts';
-import { BlockCache, FAR, type BlockFn } from './jit.ts';
+import { BlockCache } from './jit.ts';
 import { Pmp, PMP_ENTRIES, PMP_ALLOW, PMP_DENY } from './pmp.ts';
 
-const NO_BLOCKS: (BlockFn | undefined)[] = new Array(2048);
+const NO_BLOCKS = new Int32Array(2048);
 import { muldiv64, muldiv32, out as mdOut } from './muldiv.ts';
 import {
   CSR, EXC, PRV_M, PRV_S, PRV_U,
@@ -114,13 +114,14 @@ export class Hart {
   private effPrivD = PRV_M;
   private readonly tlbTag: Float64Array;
   private readonly tlbPa: Float64Array;
-  /** The hart's state block as words (ST_DONE, ST_XLATE_D) and doubles (ST_TARGET), see hart-state.ts. */
+  /** The hart's state block as words (ST_DONE, ST_XLATE_D, ...) and doubles (ST_PC), see hart-state.ts. */
   private readonly st32: Int32Array;
   private readonly stF64: Float64Array;
+  /** The jump cache (hart-state.ts): tags and slots. */
+  private readonly jcTag: Float64Array;
+  private readonly jcSlot: Int32Array;
   /** Byte offset of the state block in guest memory (the compiled blocks' handle on this hart). */
   readonly stateBase: number;
-  /** The pc a running block was entered at (its slow paths set pc from it). */
-  blockPc = WIDE;
   private tlbUsed = false;
   /** Fetch page cache: virtual page start and RAM byte offset of that page. */
   private fvp = NaN;
@@ -133,7 +134,7 @@ export class Hart {
   jit: BlockCache | null;
   private inBlock = false;
   /** Compiled blocks and hotness counters of the current fetch page (empty for non-RAM). */
-  private fblk: (BlockFn | undefined)[] = NO_BLOCKS;
+  private fblk: Int32Array = NO_BLOCKS;
   private fhot: Uint16Array = new Uint16Array(2048);
   /** High word of the last 64-bit load (read by compiled blocks too). */
   ldHi = WIDE;
@@ -151,8 +152,10 @@ export class Hart {
     this.hartId = hartId;
     const sb = this.stateBase = bus.hartState(hartId), buf = bus.buffer;
     this.x = new Int32Array(buf, sb + ST_X, 64);
-    this.st32 = new Int32Array(buf, sb, ST_TARGET >>> 2);
-    this.stF64 = new Float64Array(buf, sb + ST_TARGET, 1);
+    this.st32 = new Int32Array(buf, sb, ST_TLB_TAG >>> 2);
+    this.stF64 = new Float64Array(buf, sb + ST_PC, 1);
+    this.jcTag = new Float64Array(buf, sb + ST_JC_TAG, JC_SIZE).fill(NaN);
+    this.jcSlot = new Int32Array(buf, sb + ST_JC_SLOT, JC_SIZE);
     this.tlbTag = new Float64Array(buf, sb + ST_TLB_TAG, 3 * TLB_SIZE).fill(NaN);
     this.tlbPa = new Float64Array(buf, sb + ST_TLB_PA, 3 * TLB_SIZE);
     this.jit?.attach(this);
@@ -242,6 +245,8 @@ export class Hart {
       this.checkInterrupts();
       const n = budget - done < 4096 ? budget - done : 4096;
       done += this.exec(n);
+      // blocks that became hot in this chunk: one module, compiled while the next chunks run
+      if (this.jit !== null && this.jit.queued !== 0) this.jit.flush();
       if (this.stopRequested) break;
     }
     return done;
@@ -250,7 +255,8 @@ export class Hart {
   /** The interpreter loop: executes up to n instructions. */
   exec(n: number): number {
     const x = this.x, r16 = this.ram16, jit = this.jit, hot = jit !== null ? jit.threshold : -1;
-    const sb = this.stateBase, st32 = this.st32, stF64 = this.stF64;
+    const sb = this.stateBase, st32 = this.st32, stF64 = this.stF64, jcTag = this.jcTag, jcSlot = this.jcSlot;
+    const dispatch = jit !== null ? jit.dispatch : null;
     let pc = this.pc;
     // the fetch page, kept in locals and reloaded after anything that may change it
     let fvp = this.fvp, fbase = this.fbase, fblk = this.fblk, fhot = this.fhot;
@@ -266,15 +272,18 @@ export class Hart {
           if (off >= 0 && off < 4094) {
             // compiled block for this address? (hot code runs as JavaScript, see jit.ts)
             const s = off >>> 1;
-            const b = fblk[s];
-            if (b !== undefined) {
+            const slot = fblk[s];
+            if (slot !== 0) {
+              // Run it, and the blocks after it as long as there are any (the dispatcher finds
+              // them in the jump cache, where this one goes first).
+              const e = jumpSlot(pc | 0);
+              jcTag[e] = pc; jcSlot[e] = slot;
+              stF64[0] = pc;
               this.pc = pc;
-              this.blockPc = pc;
               this.inBlock = true;
-              const delta = b(pc, sb);
-              pc = delta === FAR ? stF64[0] : pc + delta;
+              i += dispatch!(sb, n - i + 1) - 1;
               this.inBlock = false;
-              i += st32[ST_DONE >>> 2] - 1;
+              pc = stF64[0];
               if (this.deviceWritten) { // left early after a device store: end the chunk
                 this.deviceWritten = false;
                 n = i;
@@ -513,8 +522,13 @@ export class Hart {
         }
         break;
       } catch (e) {
-        if (this.inBlock) { this.inBlock = false; pc = this.pc; } // the block recorded the trapping pc
-        // (instructions a block completed before trapping are not counted: instret lags slightly)
+        if (this.inBlock) { // the block recorded the trapping pc
+          this.inBlock = false;
+          pc = this.pc;
+          // the blocks before it are counted; the instructions it completed before trapping are
+          // not: instret lags slightly
+          i += st32[ST_RUN_DONE >>> 2];
+        }
         if (e !== TRAP) { this.pc = pc; throw e; }
         this.pc = pc;
         this.enterTrap(this.tCause, false, this.tLo, this.tHi);
@@ -885,62 +899,54 @@ export class Hart {
 
   // --- memory access --------------------------------------------------------------------
   private translateData(lo: number, hi: number, acc: number, size = 1): number {
-    if (this.xlateD) return this.translate(lo, hi, acc, size);
+    if (this.xlateD) return this.translate(lo, hi, acc, size) + RAM_BASE;
     if (hi !== 0) this.raise(acc === ACC_STORE ? EXC.storeAccess : EXC.loadAccess, lo, hi);
     return lo >>> 0;
   }
 
   load8(lo: number, hi: number): number {
-    const pa = this.xlateD ? this.translate(lo, hi, ACC_LOAD, 1) : (hi === 0 ? lo >>> 0 : this.raise(EXC.loadAccess, lo, hi));
-    const off = pa - RAM_BASE;
+    const off = this.xlateD ? this.translate(lo, hi, ACC_LOAD, 1) : (hi === 0 ? (lo >>> 0) - RAM_BASE : this.raise(EXC.loadAccess, lo, hi));
     if (off >= 0 && off < this.ramSize) return this.ram8[off];
-    return this.physRead(pa, 1, lo, hi, ACC_LOAD);
+    return this.physRead(off + RAM_BASE, 1, lo, hi, ACC_LOAD);
   }
   load16(lo: number, hi: number): number {
-    const pa = this.xlateD ? this.translate(lo, hi, ACC_LOAD, 2) : (hi === 0 ? lo >>> 0 : this.raise(EXC.loadAccess, lo, hi));
-    const off = pa - RAM_BASE;
+    const off = this.xlateD ? this.translate(lo, hi, ACC_LOAD, 2) : (hi === 0 ? (lo >>> 0) - RAM_BASE : this.raise(EXC.loadAccess, lo, hi));
     if ((off & 1) === 0 && off >= 0 && off < this.ramSize) return this.ram16[off >>> 1];
-    return this.slowRead(pa, 2, lo, hi);
+    return this.slowRead(off + RAM_BASE, 2, lo, hi);
   }
   load32(lo: number, hi: number): number {
-    const pa = this.xlateD ? this.translate(lo, hi, ACC_LOAD, 4) : (hi === 0 ? lo >>> 0 : this.raise(EXC.loadAccess, lo, hi));
-    const off = pa - RAM_BASE;
+    const off = this.xlateD ? this.translate(lo, hi, ACC_LOAD, 4) : (hi === 0 ? (lo >>> 0) - RAM_BASE : this.raise(EXC.loadAccess, lo, hi));
     if ((off & 3) === 0 && off >= 0 && off < this.ramSize) return this.ram32[off >>> 2];
-    return this.slowRead(pa, 4, lo, hi) | 0;
+    return this.slowRead(off + RAM_BASE, 4, lo, hi) | 0;
   }
   load64(lo: number, hi: number): number {
-    const pa = this.xlateD ? this.translate(lo, hi, ACC_LOAD, 8) : (hi === 0 ? lo >>> 0 : this.raise(EXC.loadAccess, lo, hi));
-    const off = pa - RAM_BASE;
+    const off = this.xlateD ? this.translate(lo, hi, ACC_LOAD, 8) : (hi === 0 ? (lo >>> 0) - RAM_BASE : this.raise(EXC.loadAccess, lo, hi));
     if ((off & 7) === 0 && off >= 0 && off < this.ramSize) {
       const k = off >>> 2;
       this.ldHi = this.ram32[k + 1];
       return this.ram32[k];
     }
-    return this.slowRead(pa, 8, lo, hi);
+    return this.slowRead(off + RAM_BASE, 8, lo, hi);
   }
   store8(lo: number, hi: number, v: number): void {
-    const pa = this.xlateD ? this.translate(lo, hi, ACC_STORE, 1) : (hi === 0 ? lo >>> 0 : this.raise(EXC.storeAccess, lo, hi));
-    const off = pa - RAM_BASE;
+    const off = this.xlateD ? this.translate(lo, hi, ACC_STORE, 1) : (hi === 0 ? (lo >>> 0) - RAM_BASE : this.raise(EXC.storeAccess, lo, hi));
     if (off >= 0 && off < this.ramSize) { this.ram8[off] = v; if (this.codeMap[off >>> 12] !== 0) this.bus.codeWrite(off, 1); return; }
-    this.physWrite(pa, 1, v, 0, lo, hi);
+    this.physWrite(off + RAM_BASE, 1, v, 0, lo, hi);
   }
   store16(lo: number, hi: number, v: number): void {
-    const pa = this.xlateD ? this.translate(lo, hi, ACC_STORE, 2) : (hi === 0 ? lo >>> 0 : this.raise(EXC.storeAccess, lo, hi));
-    const off = pa - RAM_BASE;
+    const off = this.xlateD ? this.translate(lo, hi, ACC_STORE, 2) : (hi === 0 ? (lo >>> 0) - RAM_BASE : this.raise(EXC.storeAccess, lo, hi));
     if ((off & 1) === 0 && off >= 0 && off < this.ramSize) { this.ram16[off >>> 1] = v; if (this.codeMap[off >>> 12] !== 0) this.bus.codeWrite(off, 2); return; }
-    this.slowWrite(pa, 2, v, 0, lo, hi);
+    this.slowWrite(off + RAM_BASE, 2, v, 0, lo, hi);
   }
   store32(lo: number, hi: number, v: number): void {
-    const pa = this.xlateD ? this.translate(lo, hi, ACC_STORE, 4) : (hi === 0 ? lo >>> 0 : this.raise(EXC.storeAccess, lo, hi));
-    const off = pa - RAM_BASE;
+    const off = this.xlateD ? this.translate(lo, hi, ACC_STORE, 4) : (hi === 0 ? (lo >>> 0) - RAM_BASE : this.raise(EXC.storeAccess, lo, hi));
     if ((off & 3) === 0 && off >= 0 && off < this.ramSize) { this.ram32[off >>> 2] = v; if (this.codeMap[off >>> 12] !== 0) this.bus.codeWrite(off, 4); return; }
-    this.slowWrite(pa, 4, v, 0, lo, hi);
+    this.slowWrite(off + RAM_BASE, 4, v, 0, lo, hi);
   }
   store64(lo: number, hi: number, vl: number, vh: number): void {
-    const pa = this.xlateD ? this.translate(lo, hi, ACC_STORE, 8) : (hi === 0 ? lo >>> 0 : this.raise(EXC.storeAccess, lo, hi));
-    const off = pa - RAM_BASE;
+    const off = this.xlateD ? this.translate(lo, hi, ACC_STORE, 8) : (hi === 0 ? (lo >>> 0) - RAM_BASE : this.raise(EXC.storeAccess, lo, hi));
     if ((off & 7) === 0 && off >= 0 && off < this.ramSize) { const k = off >>> 2; this.ram32[k] = vl; this.ram32[k + 1] = vh; if (this.codeMap[off >>> 12] !== 0) this.bus.codeWrite(off, 8); return; }
-    this.slowWrite(pa, 8, vl, vh, lo, hi);
+    this.slowWrite(off + RAM_BASE, 8, vl, vh, lo, hi);
   }
 
   /** Misaligned or non-RAM load. Misaligned accesses are allowed (as on QEMU), split bytewise. */
@@ -1001,14 +1007,14 @@ export class Hart {
   private fetchSlow(pc: number): number {
     const lo = pc | 0, hi = Math.floor(pc / TWO32) | 0;
     this.fetchUncached = false;
-    const pa = this.fetchPa(lo, hi);
-    const off = pa - RAM_BASE;
+    const off = this.fetchOff(lo, hi);
+    const pa = off + RAM_BASE;
     if (off >= 0 && off < this.ramSize && this.fetchUncached) { // every fetch from this page is checked
       this.fvp = NaN;
       let v = this.ram16[off >>> 1];
       if ((v & 3) === 3) {
         const pc2 = pc + 2;
-        const pa2 = this.fetchPa(pc2 | 0, Math.floor(pc2 / TWO32) | 0);
+        const pa2 = this.fetchOff(pc2 | 0, Math.floor(pc2 / TWO32) | 0) + RAM_BASE;
         v |= this.fetchHalf(pa2, pc2) << 16;
       }
       return v;
@@ -1022,7 +1028,7 @@ export class Hart {
       if ((v & 3) === 3) {
         if ((pa & 0xfff) === 0xffe) {
           const pc2 = pc + 2;
-          const pa2 = this.fetchPa(pc2 | 0, Math.floor(pc2 / TWO32) | 0);
+          const pa2 = this.fetchOff(pc2 | 0, Math.floor(pc2 / TWO32) | 0) + RAM_BASE;
           v |= this.fetchHalf(pa2, pc2) << 16;
         } else v |= this.ram16[(off >>> 1) + 1] << 16;
       }
@@ -1040,16 +1046,31 @@ export class Hart {
       throw e;
     }
   }
-  private fetchPa(lo: number, hi: number): number {
+  /** The physical address of a fetch, less RAM_BASE (see translate). */
+  private fetchOff(lo: number, hi: number): number {
     if (this.xlateI) return this.translate(lo, hi, ACC_FETCH, 2);
     if (hi !== 0) this.raise(EXC.instrAccess, lo, hi);
-    return lo >>> 0;
+    return (lo >>> 0) - RAM_BASE;
   }
 
   // --- MMU ------------------------------------------------------------------------------
   flushTlb(): void {
     if (this.tlbUsed) { this.tlbTag.fill(NaN); this.tlbUsed = false; }
+    this.forgetBlocks();
+  }
+
+  /**
+   * Forget the fetch page and the jump cache: after a change of translation or privilege (the
+   * blocks were found through the old one), or when compiled blocks were dropped.
+   */
+  forgetBlocks(): void {
     this.fvp = NaN;
+    this.jcTag.fill(NaN);
+  }
+
+  /** The entry pc of the block running now (for its slow paths: they set pc from it). */
+  blockEntryPc(): number {
+    return this.stF64[0];
   }
 
   private updateXlate(): void {
@@ -1073,10 +1094,15 @@ export class Hart {
     this.updateXlate(); // flushes the TLB and the fetch page: their PMP checks are stale
   }
 
+  /**
+   * The physical address of a data or fetch access, less RAM_BASE: the offset into RAM when it is
+   * RAM, and, for any address below 4 GiB, an int32, which V8 returns without allocating (a
+   * physical address itself is beyond 2^31 for all of RAM: a heap number per access).
+   */
   private translate(lo: number, hi: number, acc: number, size: number): number {
     const key = hi * 1048576 + (lo >>> 12);
     const idx = acc * TLB_SIZE + ((lo >>> 12) & (TLB_SIZE - 1));
-    if (this.tlbTag[idx] === key) return this.tlbPa[idx] + (lo & 0xfff);
+    if (this.tlbTag[idx] === key) return this.tlbPa[idx] - RAM_BASE + (lo & 0xfff);
     return this.fill(lo, hi, acc, size, key, idx);
   }
 
@@ -1100,13 +1126,13 @@ export class Hart {
       if (r !== PMP_ALLOW) { // an entry edge inside the page: check this access, cache nothing
         if (!pmp.check(pagePa + (lo & 0xfff), size, acc, priv)) this.accessFault(acc, lo, hi);
         if (acc === ACC_FETCH) this.fetchUncached = true;
-        return pagePa + (lo & 0xfff);
+        return pagePa - RAM_BASE + (lo & 0xfff);
       }
     }
     this.tlbTag[idx] = key;
     this.tlbPa[idx] = pagePa;
     this.tlbUsed = true;
-    return pagePa + (lo & 0xfff);
+    return pagePa - RAM_BASE + (lo & 0xfff);
   }
 
   private pageFault(acc: number, lo: number, hi: number): never {

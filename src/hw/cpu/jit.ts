@@ -12,14 +12,20 @@
  * atomic and FP instructions stay in the interpreter. Addresses in a block are relative to the
  * virtual pc it is entered at (the same physical page may be mapped twice).
  *
- * A block is `(pc0: f64, state: i32) => i32`: pc0 is its entry pc, state the byte offset of
- * the hart's state block in guest memory (hart-state.ts), where the registers live as 64-bit
- * values. It stores the number of instructions it executed at ST_DONE and returns the distance
- * to the next pc; an indirect jump stores its target at ST_TARGET and returns FAR.
+ * A block is `(state: i32) => i32`: state is the byte offset of the hart's state block in guest
+ * memory (hart-state.ts), where the registers live as 64-bit values and the caller puts the
+ * block's entry pc at ST_PC. It stores the number of instructions it executed at ST_DONE and
+ * returns the distance to the next pc; an indirect jump stores its target at ST_PC and returns FAR.
+ *
+ * Blocks sit in one WebAssembly table and are only called by the dispatcher (runtimeModule),
+ * which goes from block to block through a per-hart jump cache (pc -> table slot) without
+ * returning to JavaScript; the interpreter calls the dispatcher when it reaches a block, after
+ * putting that block in the jump cache. Blocks that become hot in the same stretch of execution
+ * are compiled together, as one module (batchModule).
  *
  * Loads and stores take a fast path inside the block when the access hits RAM through the TLB
  * (or untranslated), aligned, and, for stores, outside pages compiled code came from; anything
- * else calls back into the hart (`load`, `store` imports), which first sets the hart's pc to
+ * else calls back into the hart (the `load`, `store` slow paths), which first sets the hart's pc to
  * the instruction's, so a trap leaves the hart exactly as the interpreter would. A store that
  * reached a device ends the block, so a raised interrupt is taken at once, and so does any slow
  * access after which the hart is asked to stop (a console poll going to sleep, a pause).
@@ -29,30 +35,30 @@ import { CODE_MAP_OFFSET, HART_STATE_BYTES, RAM_BASE, RAM_OFFSET, type AddressSp
 import { RVC_TABLE, RVC_UNSEEN, rvcFill } from './rvc.ts';
 import { muldiv64, muldiv32, out as mdOut } from './muldiv.ts';
 import type { Hart } from './hart.ts';
-import { ST_DONE, ST_TARGET, ST_TLB_PA, ST_TLB_TAG, ST_XLATE_D } from './hart-state.ts';
+import { JC_SIZE, ST_DONE, ST_END, ST_JC_SLOT, ST_JC_TAG, ST_LEAVE, ST_PC, ST_RUN_DONE, ST_TLB_PA, ST_TLB_TAG, ST_XLATE_D } from './hart-state.ts';
 import { F64, I32, I64, MAGIC, Op, VOID, f64Bytes, funcBody, name, section, sleb, uleb, vec, writeSleb, writeUleb } from './wasm-encoding.ts';
 
 // V8 calls a WebAssembly function from JavaScript through a generic, slow entry routine for
-// its first thousand-odd calls before it makes one for the function's signature. Every block
-// has the same signature: make that entry once, up front (the generic one cost ~50 ms of a
-// U-Boot boot's 700).
+// its first thousand-odd calls before it makes one for the function's signature: make that entry
+// up front (when JavaScript called every block, the generic one cost ~50 ms of a U-Boot boot's
+// 700; the dispatcher is called ~130,000 times in one).
 setFlagsFromString('--no-wasm-generic-wrapper');
 
-export type BlockFn = (pc0: number, state: number) => number;
-
-/** Returned by a block whose next pc is at ST_TARGET (indirect jumps). */
+/** Returned by a block whose next pc is at ST_PC (indirect jumps). */
 export const FAR = -0x80000000;
 
 const MAX_INSNS = 48;
 
 // --- the module every block is compiled into -------------------------------------------------
-// function indices: imported load, store, muldiv; then the address helper and the block
-const F_LOAD = 0, F_STORE = 1, F_MULDIV = 2, F_EA = 3;
+// function indices in a batch module: the address helper, then the blocks
+const F_EA = 0;
 // type indices
-const T_BLOCK = 0, T_EA = 1, T_LOAD = 2, T_STORE = 3, T_MULDIV = 4;
-// block locals: params pc0 (f64), state (i32); then an i64 and an i32 scratch, and the
+const T_BLOCK = 0, T_EA = 1, T_LOAD = 2, T_STORE = 3, T_MULDIV = 4, T_DISPATCH = 5;
+/** Table slots of the slow paths (runtimeModule); blocks have the slots after them. */
+const SLOT_LOAD = 0, SLOT_STORE = 1, SLOT_MULDIV = 2, SLOTS = 3;
+// block locals: param state (i32); then the entry pc (f64), an i64 and an i32 scratch, and the
 // instructions executed by earlier passes of a block that loops to its own start
-const L_PC0 = 0, L_ST = 1, L_A = 2, L_P = 3, L_DONE = 4;
+const L_ST = 0, L_PC0 = 1, L_A = 2, L_P = 3, L_DONE = 4;
 /**
  * A block that jumps back to its own start loops inside WebAssembly (a tight guest loop costs
  * no return to the interpreter per iteration) for at most this many instructions per call.
@@ -102,28 +108,133 @@ function eaBody(ramSize: number): number[] {
   return funcBody([[2, I32], [1, F64]], code);
 }
 
-/** Everything of a block module but its code section, which is the block. */
-function modulePrefix(): number[] {
-  const types = section(1, vec([
-    [0x60, ...vec([[F64], [I32]]), ...vec([[I32]])], // block
+/** The function types of block modules and of the runtime module (same indices in both). */
+function typeSection(): number[] {
+  return section(1, vec([
+    [0x60, ...vec([[I32]]), ...vec([[I32]])], // block(state) -> delta
     [0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32]]), ...vec([[I32]])], // address helper
     [0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32]]), ...vec([[I32]])], // load(state, f3, rd, lo, hi, d) -> leave
     [0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32], [I32]]), ...vec([[I32]])], // store(state, f3, lo, hi, vlo, vhi, d) -> leave
     [0x60, ...vec([[I32], [I32], [I32], [I32], [I32]]), ...vec([])], // muldiv(state, op, rd, rs1, rs2)
+    [0x60, ...vec([[I32], [I32]]), ...vec([[I32]])], // dispatch(state, budget) -> instructions
   ]));
-  const imports = section(2, vec([
-    [...name('e'), ...name('m'), 0x02, 0x00, 0x00], // memory, no minimum: the guest memory
-    [...name('e'), ...name('load'), 0x00, T_LOAD],
-    [...name('e'), ...name('store'), 0x00, T_STORE],
-    [...name('e'), ...name('muldiv'), 0x00, T_MULDIV],
-  ]));
-  const funcs = section(3, vec([[T_EA], [T_BLOCK]]));
-  const exports = section(7, vec([[...name('b'), 0x00, F_EA + 1]]));
-  return [...MAGIC, ...types, ...imports, ...funcs, ...exports];
 }
 
-/** A compiled block and the number of instructions it was made of. */
-export interface Block { fn: BlockFn; n: number }
+/**
+ * The start of every batch module, up to its function section: types, and the imports of guest
+ * memory (e.m), the blocks' table (e.t) and the slot of its first block there (e.base).
+ */
+const BATCH_HEAD = new Uint8Array([
+  ...MAGIC, ...typeSection(),
+  ...section(2, vec([
+    [...name('e'), ...name('m'), 0x02, 0x00, 0x00], // memory, no minimum: the guest memory
+    [...name('e'), ...name('t'), 0x01, 0x70, 0x00, 0x00], // the table of slow paths and blocks
+    [...name('e'), ...name('base'), 0x03, I32, 0x00], // immutable i32
+  ])),
+]);
+
+/**
+ * A module of k blocks: the address helper (function 0) and blocks 1..k, which an element
+ * segment puts into the table at slots base..base+k-1 when it is instantiated (no exports: a
+ * block is only ever called by the dispatcher). `bodies` are the blocks' function bodies,
+ * `eaCode` the helper's.
+ */
+function batchModule(bodies: Uint8Array[], eaCode: Uint8Array): Uint8Array<ArrayBuffer> {
+  const k = bodies.length;
+  const kLeb = uleb(k), k1Leb = uleb(k + 1);
+  // function section: k + 1 functions, T_EA then T_BLOCK each
+  const funcsLen = k1Leb.length + k + 1;
+  // element segment 0 (active, table 0): offset global.get 0, functions 1..k
+  const elems: number[] = [1, 0x00, 0x23, 0, Op.end, ...kLeb];
+  for (let j = 1; j <= k; j++) elems.push(...uleb(j));
+  let payload = k1Leb.length + eaCode.length;
+  for (const b of bodies) payload += uleb(b.length).length + b.length;
+  const total = BATCH_HEAD.length + 1 + uleb(funcsLen).length + funcsLen + 1 + uleb(elems.length).length + elems.length +
+    1 + uleb(payload).length + payload;
+  const bytes = new Uint8Array(total);
+  bytes.set(BATCH_HEAD, 0);
+  let p = BATCH_HEAD.length;
+  bytes[p++] = 3; p = writeUleb(bytes, p, funcsLen); p = writeUleb(bytes, p, k + 1);
+  bytes[p++] = T_EA;
+  for (let j = 0; j < k; j++) bytes[p++] = T_BLOCK;
+  bytes[p++] = 9; p = writeUleb(bytes, p, elems.length); bytes.set(elems, p); p += elems.length;
+  bytes[p++] = 10; p = writeUleb(bytes, p, payload); p = writeUleb(bytes, p, k + 1);
+  bytes.set(eaCode, p); p += eaCode.length;
+  for (const b of bodies) {
+    p = writeUleb(bytes, p, b.length);
+    bytes.set(b, p); p += b.length;
+  }
+  return bytes;
+}
+
+/**
+ * The runtime every block module links to. It imports the slow paths (load, store, muldiv,
+ * JavaScript) and puts a WebAssembly function calling each at table slots 0-2: a module that
+ * imports JavaScript functions costs V8 a compiled wrapper per import, ~250 of the ~350 us a
+ * one-block module took to compile; through the table, none. And it exports the dispatcher:
+ *
+ *   dispatch(state, budget): runs the block for the pc at ST_PC, then the block for the next pc,
+ *   and so on, as long as the jump cache has a block for the pc, until `budget` instructions are
+ *   done or a slow path asks to leave (ST_LEAVE). Returns the instructions done, with the next pc
+ *   at ST_PC. Going from block to block without returning to JavaScript is the point: a call
+ *   from JavaScript into WebAssembly costs more than a short block.
+ */
+function runtimeModule(): Uint8Array<ArrayBuffer> {
+  const types = [T_LOAD, T_STORE, T_MULDIV], params = [6, 7, 5];
+  const imports = section(2, vec([
+    [...name('e'), ...name('m'), 0x02, 0x00, 0x00],
+    [...name('e'), ...name('t'), 0x01, 0x70, 0x00, SLOTS],
+    ...['load', 'store', 'muldiv'].map((n, k) => [...name('e'), ...name(n), 0x00, types[k]]),
+  ]));
+  // functions: imports 0-2, their callers 3-5, dispatch 6
+  const F_DISPATCH = 6;
+  const funcs = section(3, vec([...types.map((t) => [t]), [T_DISPATCH]]));
+  const exports = section(7, vec([[...name('dispatch'), 0x00, F_DISPATCH]]));
+  const elems = section(9, vec([[0x00, Op.i32_const, 0, Op.end, ...vec(types.map((_, k) => [3 + k]))]]));
+  const callers = types.map((_, k) => {
+    const body: number[] = [];
+    for (let a = 0; a < params[k]; a++) body.push(Op.local_get, a);
+    body.push(Op.call, k);
+    return funcBody([], body);
+  });
+  // dispatch: params state (0), budget (1); locals pc (2, f64), entry (3), done (4), delta (5), low (6)
+  const S = 0, BUDGET = 1, PC = 2, E = 3, DONE = 4, DELTA = 5, LOW = 6;
+  const leave = [Op.if, VOID, Op.local_get, DONE, Op.return, Op.end];
+  const dispatch = funcBody([[1, F64], [4, I32]], [
+    Op.local_get, S, Op.i32_const, 0, Op.i32_store, ...mem(ST_RUN_DONE),
+    Op.local_get, S, Op.f64_load, ...mem(ST_PC), Op.local_set, PC,
+    Op.loop, VOID,
+    // the jump cache entry: jumpSlot(low word of pc)
+    Op.local_get, PC, Op.i64_trunc_f64_s, Op.i32_wrap_i64, Op.local_tee, LOW,
+    Op.i32_const, 1, Op.i32_shr_u, Op.local_get, LOW, Op.i32_const, 9, Op.i32_shr_u, Op.i32_xor,
+    Op.i32_const, ...sleb(JC_SIZE - 1), Op.i32_and, Op.local_set, E,
+    // no block for this pc: back to the interpreter
+    Op.local_get, E, Op.i32_const, 3, Op.i32_shl, Op.local_get, S, Op.i32_add, Op.f64_load, ...mem(ST_JC_TAG),
+    Op.local_get, PC, Op.f64_ne, ...leave,
+    Op.local_get, S,
+    Op.local_get, E, Op.i32_const, 2, Op.i32_shl, Op.local_get, S, Op.i32_add, Op.i32_load, ...mem(ST_JC_SLOT),
+    Op.call_indirect, T_BLOCK, 0x00,
+    Op.local_set, DELTA,
+    Op.local_get, S,
+    Op.local_get, DONE, Op.local_get, S, Op.i32_load, ...mem(ST_DONE), Op.i32_add, Op.local_tee, DONE,
+    Op.i32_store, ...mem(ST_RUN_DONE),
+    // the next pc: the block's target (FAR) or pc + delta, at ST_PC for the next block or the caller
+    Op.local_get, DELTA, Op.i32_const, ...sleb(FAR), Op.i32_eq,
+    Op.if, VOID,
+    Op.local_get, S, Op.f64_load, ...mem(ST_PC), Op.local_set, PC,
+    Op.else,
+    Op.local_get, PC, Op.local_get, DELTA, Op.f64_convert_i32_s, Op.f64_add, Op.local_set, PC,
+    Op.local_get, S, Op.local_get, PC, Op.f64_store, ...mem(ST_PC),
+    Op.end,
+    Op.local_get, S, Op.i32_load, ...mem(ST_LEAVE),
+    Op.if, VOID, Op.local_get, S, Op.i32_const, 0, Op.i32_store, ...mem(ST_LEAVE), Op.local_get, DONE, Op.return, Op.end,
+    Op.local_get, DONE, Op.local_get, BUDGET, Op.i32_lt_s, Op.br_if, 0,
+    Op.end,
+    Op.local_get, DONE,
+  ]);
+  const code = section(10, vec([...callers, dispatch]));
+  return new Uint8Array([...MAGIC, ...typeSection(), ...imports, ...funcs, ...exports, ...elems, ...code]);
+}
 
 /** A block's code as it is generated: bytes appended to one reused buffer. */
 class Code {
@@ -140,6 +251,8 @@ class Code {
   /** Memory access opcode with alignment hint 0 and a byte offset. */
   mem(opcode: number, offset: number): void { this.op2(opcode, 0); this.uleb(offset); }
   get(local: number): void { this.op2(Op.local_get, local); }
+  /** Call slow path `slot` (of function type `type`) through the slow paths' table. */
+  slow(slot: number, type: number): void { this.i32c(slot); this.op(Op.call_indirect); this.uleb(type); this.op(0); }
   /** Push register r as i64. */
   x(r: number): void { if (r === 0) this.op2(Op.i64_const, 0); else { this.get(L_ST); this.mem(Op.i64_load, 8 * r); } }
   /** Push the low word of register r. */
@@ -219,7 +332,7 @@ function gen(c: Code, insn: number, d: number, ilen: number, count: number): boo
     case 0x67: // jalr: the target is taken before the link is written (rd may be rs1)
       c.x(rs1); c.i64c(insn >> 20); c.op(Op.i64_add); c.i64c(-2); c.op(Op.i64_and); c.op2(Op.local_set, L_A);
       if (rd !== 0) { c.get(L_ST); c.pcPlus(next); c.setX(rd); }
-      c.get(L_ST); c.get(L_A); c.op(Op.f64_convert_i64_s); c.mem(Op.f64_store, ST_TARGET);
+      c.get(L_ST); c.get(L_A); c.op(Op.f64_convert_i64_s); c.mem(Op.f64_store, ST_PC);
       c.exit(count, FAR);
       return true;
     case 0x63: { // a side exit: the block goes on along the fall-through path
@@ -237,7 +350,7 @@ function gen(c: Code, insn: number, d: number, ilen: number, count: number): boo
       c.op2(Op.if, VOID);
       if (rd !== 0) { c.get(L_ST); c.get(L_P); c.mem(LOAD_OPS[f3], 0); c.setX(rd); }
       c.op(Op.else);
-      c.get(L_ST); c.i32c(f3); c.i32c(rd); c.addrHalves(); c.i32c(d); c.op2(Op.call, F_LOAD);
+      c.get(L_ST); c.i32c(f3); c.i32c(rd); c.addrHalves(); c.i32c(d); c.slow(SLOT_LOAD, T_LOAD);
       c.op2(Op.if, VOID); c.exit(count, next); c.op(Op.end);
       c.op(Op.end);
       return false;
@@ -251,7 +364,7 @@ function gen(c: Code, insn: number, d: number, ilen: number, count: number): boo
       c.op(Op.else);
       c.get(L_ST); c.i32c(f3); c.addrHalves();
       c.x(rs2); c.op(Op.i32_wrap_i64); c.x(rs2); c.op2(Op.i64_const, 32); c.op(Op.i64_shr_u); c.op(Op.i32_wrap_i64);
-      c.i32c(d); c.op2(Op.call, F_STORE);
+      c.i32c(d); c.slow(SLOT_STORE, T_STORE);
       // a device register was written: leave the block so a raised interrupt is taken now
       c.op2(Op.if, VOID); c.exit(count, next); c.op(Op.end);
       c.op(Op.end);
@@ -280,7 +393,7 @@ function gen(c: Code, insn: number, d: number, ilen: number, count: number): boo
     }
     case 0x33: // op
       if (f7 === 1 && f3 !== 0) { // mulh*, div, rem: in the hart's arithmetic (muldiv.ts)
-        c.get(L_ST); c.i32c(f3); c.i32c(rd); c.i32c(rs1); c.i32c(rs2); c.op2(Op.call, F_MULDIV);
+        c.get(L_ST); c.i32c(f3); c.i32c(rd); c.i32c(rs1); c.i32c(rs2); c.slow(SLOT_MULDIV, T_MULDIV);
         return false;
       }
       if (rd === 0) return false;
@@ -293,7 +406,7 @@ function gen(c: Code, insn: number, d: number, ilen: number, count: number): boo
       return false;
     case 0x3b: // op-32
       if (f7 === 1 && f3 !== 0) {
-        c.get(L_ST); c.i32c(8 | f3); c.i32c(rd); c.i32c(rs1); c.i32c(rs2); c.op2(Op.call, F_MULDIV);
+        c.get(L_ST); c.i32c(8 | f3); c.i32c(rd); c.i32c(rs1); c.i32c(rs2); c.slow(SLOT_MULDIV, T_MULDIV);
         return false;
       }
       if (rd === 0) return false;
@@ -310,14 +423,15 @@ function gen(c: Code, insn: number, d: number, ilen: number, count: number): boo
 const code = new Code();
 
 /**
- * The module for the block starting at byte `off` of a RAM page whose first halfword is at
+ * The function body of the block starting at byte `off` of a RAM page whose first halfword is at
  * ram16[base16], the number of instructions in it and their length in bytes; null if the first
- * instruction cannot start a block. `prefix` and `eaCode` are the parts every block module shares.
+ * instruction cannot start a block.
  */
-function blockModule(ram16: Uint16Array, base16: number, off: number, prefix: Uint8Array, eaCode: Uint8Array): { bytes: Uint8Array<ArrayBuffer>; n: number; len: number } | null {
+function blockBody(ram16: Uint16Array, base16: number, off: number): { body: Uint8Array; n: number; len: number } | null {
   const c = code;
   c.n = 0;
-  c.op2(2, 1); c.op(I64); c.op2(2, I32); // locals: one i64 (A), two i32 (P, DONE)
+  c.op2(3, 1); c.op(F64); c.op(1); c.op(I64); c.op2(2, I32); // locals: f64 PC0, i64 A, i32 P and DONE
+  c.get(L_ST); c.mem(Op.f64_load, ST_PC); c.op2(Op.local_set, L_PC0);
   c.op2(Op.loop, VOID); // the target of jumps back to the start
   let d = 0; // byte offset from the block start
   let n = 0;
@@ -348,18 +462,7 @@ function blockModule(ram16: Uint16Array, base16: number, off: number, prefix: Ui
   c.op(Op.end); // of the loop
   c.op(Op.unreachable); // every path has returned
   c.op(Op.end);
-  // code section: [eaCode, block body]
-  const bodyLen = uleb(c.n);
-  const payload = 1 + eaCode.length + bodyLen.length + c.n;
-  const head = [10, ...uleb(payload), 2];
-  const bytes = new Uint8Array(prefix.length + head.length + eaCode.length + bodyLen.length + c.n);
-  let p = 0;
-  bytes.set(prefix, p); p += prefix.length;
-  bytes.set(head, p); p += head.length;
-  bytes.set(eaCode, p); p += eaCode.length;
-  bytes.set(bodyLen, p); p += bodyLen.length;
-  bytes.set(c.buf.subarray(0, c.n), p);
-  return { bytes, n, len: d };
+  return { body: c.buf.slice(0, c.n), n, len: d };
 }
 
 /**
@@ -376,7 +479,8 @@ export const HOT = 1000;
  * too often (code and busy data sharing it) is left to the interpreter.
  */
 export class BlockCache {
-  private readonly blocks: (BlockFn | undefined)[][];
+  /** Per RAM page: the table slot of the block starting at each halfword (0: none). */
+  private readonly blocks: Int32Array[];
   private readonly hot: Uint16Array[];
   private readonly lo: Int32Array;
   private readonly hi: Int32Array;
@@ -397,9 +501,17 @@ export class BlockCache {
   compiled = 0;
   /** Harts by state block (hartId), for the slow paths. */
   private readonly harts: Hart[] = [];
-  private readonly prefix = new Uint8Array(modulePrefix());
   private readonly eaCode: Uint8Array;
-  private readonly imports: WebAssembly.Imports;
+  /** Blocks waiting for flush(): their RAM offsets, their pages' generations and function bodies. */
+  private queue: number[] = [];
+  private queuedGens: number[] = [];
+  private bodies: Uint8Array[] = [];
+  /** Slow paths (slots 0-2) and blocks (the slots after them) for call_indirect. */
+  private readonly table: WebAssembly.Table;
+  private nextSlot = SLOTS;
+  /** See runtimeModule. */
+  readonly dispatch: (state: number, budget: number) => number;
+  private readonly memory: WebAssembly.Memory;
 
   /** The block cache of an address space, or null when it has no WebAssembly memory (interpreter only). */
   static for(as: AddressSpace): BlockCache | null {
@@ -413,7 +525,12 @@ export class BlockCache {
     const pages = as.ramSize >>> 12;
     this.eaCode = new Uint8Array(eaBody(as.ramSize));
     this.generation = new Uint32Array(pages);
-    this.imports = { e: { m: memory, ...slowPaths(this.harts) } };
+    this.memory = memory;
+    this.table = new WebAssembly.Table({ element: 'anyfunc', initial: 256 });
+    const runtime = new WebAssembly.Instance(new WebAssembly.Module(runtimeModule()), {
+      e: { m: memory, t: this.table, ...slowPaths(this.harts, new Int32Array(memory.buffer)) },
+    });
+    this.dispatch = runtime.exports.dispatch as (state: number, budget: number) => number;
     this.blocks = new Array(pages);
     this.hot = new Array(pages);
     this.lo = new Int32Array(pages).fill(4096);
@@ -428,10 +545,10 @@ export class BlockCache {
     this.harts[h.stateBase / HART_STATE_BYTES] = h;
   }
 
-  /** Block table of the RAM page at byte offset `off` (creating it). */
-  blocksOf(off: number): (BlockFn | undefined)[] {
+  /** Block slots of the RAM page at byte offset `off` (creating them). */
+  blocksOf(off: number): Int32Array {
     const p = off >>> 12;
-    return this.blocks[p] ??= new Array<BlockFn | undefined>(2048);
+    return this.blocks[p] ??= new Int32Array(2048);
   }
   hotOf(off: number): Uint16Array {
     const p = off >>> 12;
@@ -439,22 +556,23 @@ export class BlockCache {
   }
 
   /**
-   * Compile the block at RAM offset `off`. V8 compiles it on a background thread (the hart goes
-   * on interpreting meanwhile) and it is installed when that is done, unless its page was
-   * written since. Code that reaches the threshold again while its block is still being
-   * compiled (a tight loop: BSS clearing, a copy) is compiled on the spot instead. Returns true
-   * if the block is installed already.
+   * Compile the block at RAM offset `off`. Blocks that become hot are queued, and flush()
+   * compiles the queue as one module on a background thread (V8's fixed cost per module is
+   * several times a block's); the hart goes on interpreting meanwhile, and each block is
+   * installed when its module is done, unless its page was written since. Code that reaches the
+   * threshold again while its block is on the way (a tight loop: BSS clearing, a copy) is
+   * compiled on the spot instead. Returns true if the block is installed already.
    */
   compile(off: number): boolean {
     const p = off >>> 12;
     if (this.kills[p] > 8) return false;
     const page = off - (off & 0xfff);
-    const m = blockModule(this.as.ram16, page >>> 1, off & 0xfff, this.prefix, this.eaCode);
-    if (m === null) return false;
+    const b = blockBody(this.as.ram16, page >>> 1, off & 0xfff);
+    if (b === null) return false;
     // From now on a write to these bytes drops the page, and with it this compilation's result.
     const start = off & 0xfff;
     if (start < this.lo[p]) this.lo[p] = start;
-    const end = start + m.len;
+    const end = start + b.len;
     if (end > this.hi[p]) this.hi[p] = end;
     this.codeMap[p] = 1;
     this.compiled++;
@@ -463,46 +581,78 @@ export class BlockCache {
     // interpreted, and must not become hot and start blocks of their own. (A jump into the
     // middle of the block later still makes a block there, from a fresh count.)
     const hot = this.hotOf(off);
-    for (let k = (start >>> 1) + 1; k < (start + m.len) >>> 1; k++) hot[k] = 0;
+    for (let k = (start >>> 1) + 1; k < (start + b.len) >>> 1; k++) hot[k] = 0;
     if (this.synchronous || urgent) {
-      this.install(off, new WebAssembly.Module(m.bytes));
+      const slot = this.instantiate(new WebAssembly.Module(batchModule([b.body], this.eaCode)), 1);
+      this.blocksOf(off)[start >>> 1] = slot;
       return true;
     }
-    const gen = this.generation[p];
-    this.pending.set(off, gen);
+    this.pending.set(off, this.generation[p]);
     hot[start >>> 1] = 0; // count again: reaching the threshold while pending means urgent
-    WebAssembly.compile(m.bytes).then(
-      (module) => {
-        if (this.pending.get(off) !== gen || this.generation[p] !== gen) return;
-        this.pending.delete(off);
-        this.install(off, module);
-      },
-      (e: unknown) => { // generated code V8 refuses: a compiler bug; the page stays interpreted
-        this.kills[p] = 255;
-        if (!warned) { warned = true; process.emitWarning(`block compiler: ${String(e)}`); }
-      },
-    );
+    this.queue.push(off);
+    this.queuedGens.push(this.generation[p]);
+    this.bodies.push(b.body);
     return false;
   }
 
-  private install(off: number, module: WebAssembly.Module): void {
-    const fn = new WebAssembly.Instance(module, this.imports).exports.b as BlockFn;
-    this.blocksOf(off)[(off & 0xfff) >>> 1] = fn;
+  /** Blocks queued for the next flush(). */
+  get queued(): number { return this.queue.length; }
+
+  /** Start compiling the queued blocks (one module, in the background). */
+  flush(): void {
+    if (this.queue.length === 0) return;
+    const offs = this.queue, gens = this.queuedGens;
+    const bytes = batchModule(this.bodies, this.eaCode);
+    this.queue = [];
+    this.queuedGens = [];
+    this.bodies = [];
+    WebAssembly.compile(bytes).then(
+      (module) => {
+        let base = -1;
+        for (let j = 0; j < offs.length; j++) {
+          const off = offs[j], p = off >>> 12;
+          if (this.pending.get(off) !== gens[j] || this.generation[p] !== gens[j]) continue;
+          this.pending.delete(off);
+          if (base < 0) base = this.instantiate(module, offs.length);
+          this.blocksOf(off)[(off & 0xfff) >>> 1] = base + j;
+        }
+      },
+      (e: unknown) => { // generated code V8 refuses: a compiler bug; these pages stay interpreted
+        for (const off of offs) { this.kills[off >>> 12] = 255; this.pending.delete(off); }
+        if (!warned) { warned = true; process.emitWarning(`block compiler: ${String(e)}`); }
+      },
+    );
+  }
+
+  /** Instantiate a module of k blocks into k fresh table slots; returns the first. */
+  private instantiate(module: WebAssembly.Module, k: number): number {
+    const base = this.nextSlot;
+    if (base + k > this.table.length) this.table.grow(Math.max(k, this.table.length));
+    new WebAssembly.Instance(module, { e: { m: this.memory, t: this.table, base } });
+    this.nextSlot = base + k;
+    return base;
   }
 
   private written(off: number, len: number): void {
     const last = Math.min((off + len - 1) >>> 12, this.codeMap.length - 1);
+    let dropped = false;
     for (let p = off >>> 12; p <= last; p++) {
       if (!this.codeMap[p]) continue;
       const base = p << 12;
       const o = Math.max(off, base) - base, e = Math.min(off + len, base + 4096) - base;
-      if (e > this.lo[p] && o < this.hi[p]) this.drop(p);
+      if (e > this.lo[p] && o < this.hi[p]) { this.drop(p); dropped = true; }
     }
+    if (dropped) this.forgetJumps();
+  }
+
+  /** The harts' jump caches may name dropped blocks: empty them. */
+  private forgetJumps(): void {
+    for (const h of this.harts) h?.forgetBlocks();
   }
 
   private drop(p: number): void {
     this.generation[p]++;
-    this.blocks[p]?.fill(undefined);
+    this.blocks[p]?.fill(0);
     this.hot[p]?.fill(0);
     this.lo[p] = 4096; this.hi[p] = 0;
     this.codeMap[p] = 0;
@@ -512,21 +662,31 @@ export class BlockCache {
   /** Forget everything (machine reset). */
   clear(): void {
     this.pending.clear();
+    this.queue = [];
+    this.queuedGens = [];
+    this.bodies = [];
     for (let p = 0; p < this.codeMap.length; p++) if (this.codeMap[p]) this.drop(p);
+    this.forgetJumps();
     this.kills.fill(0);
+    // Nothing names a block any more (and a compilation still under way is not installed: its
+    // blocks are no longer pending), so their table slots can be given out again.
+    this.nextSlot = SLOTS;
   }
 }
 
 const caches = new WeakMap<AddressSpace, BlockCache>();
+if (ST_END > HART_STATE_BYTES) throw new Error('hart-state.ts: the state block outgrew HART_STATE_BYTES');
 let warned = false;
 
-/** The imports blocks call when an access leaves their fast path (see the top of this file). */
-function slowPaths(harts: Hart[]): Record<string, (...a: number[]) => number | void> {
+/** The slow paths blocks call when an access leaves their fast path (see the top of this file). */
+function slowPaths(harts: Hart[], m32: Int32Array): Record<string, (...a: number[]) => number | void> {
   const hartOf = (st: number): Hart => harts[st / HART_STATE_BYTES];
+  // Returns 1 (the block leaves) and tells the dispatcher to return too.
+  const leave = (st: number): number => { m32[(st + ST_LEAVE) >>> 2] = 1; return 1; };
   return {
     load(st: number, f3: number, rd: number, lo: number, hi: number, d: number): number {
       const h = hartOf(st);
-      h.pc = h.blockPc + d;
+      h.pc = h.blockEntryPc() + d;
       let v: number, vh: number;
       switch (f3) {
         case 0: v = (h.load8(lo, hi) << 24) >> 24; vh = v >> 31; break;
@@ -538,18 +698,18 @@ function slowPaths(harts: Hart[]): Record<string, (...a: number[]) => number | v
         default: v = h.load32(lo, hi); vh = 0; break;
       }
       if (rd !== 0) { h.x[2 * rd] = v; h.x[2 * rd + 1] = vh; }
-      return h.stopRequested ? 1 : 0;
+      return h.stopRequested ? leave(st) : 0;
     },
     store(st: number, f3: number, lo: number, hi: number, vl: number, vh: number, d: number): number {
       const h = hartOf(st);
-      h.pc = h.blockPc + d;
+      h.pc = h.blockEntryPc() + d;
       switch (f3) {
         case 0: h.store8(lo, hi, vl); break;
         case 1: h.store16(lo, hi, vl); break;
         case 2: h.store32(lo, hi, vl); break;
         default: h.store64(lo, hi, vl, vh); break;
       }
-      return h.deviceWritten || h.stopRequested ? 1 : 0;
+      return h.deviceWritten || h.stopRequested ? leave(st) : 0;
     },
     muldiv(st: number, op: number, rd: number, rs1: number, rs2: number): void {
       const x = hartOf(st).x;
