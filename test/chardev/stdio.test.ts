@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import t from 'tap';
 import { QmpError } from '../../src/shared/errors.ts';
@@ -44,6 +44,40 @@ t.test('injected streams: input, output, describe', async (t) => {
   await waitFor(() => fe.events.includes('closed'), 'EOF');
   t.same(fe.events, ['opened', 'closed']);
   await chr.close();
+});
+
+t.test('output written during one task reaches the stream in one write, in order', async (t) => {
+  const writes: string[] = [];
+  const output = new Writable({ write(chunk: Buffer, _enc, cb) { writes.push(chunk.toString('latin1')); cb(); } });
+  const chr = new StdioChardev('s', {}, { input: new PassThrough(), output });
+  await chr.open();
+  const buf = new Uint8Array(1);
+  for (const c of 'U-Boot\r\n') { buf[0] = c.charCodeAt(0); chr.write(buf); } // one byte at a time, one buffer reused
+  chr.write('=> ');
+  t.same(writes, [], 'nothing written yet within the task');
+  await new Promise((r) => setImmediate(r));
+  t.same(writes, ['U-Boot\r\n=> '], 'one write, bytes in order, none lost to the reused buffer');
+  chr.write('x');
+  await chr.close();
+  t.same(writes, ['U-Boot\r\n=> ', 'x'], 'close writes what is left');
+});
+
+t.test('output written just before the process exits is printed', async (t) => {
+  const script = path.join(dir, 'exit-child.mts');
+  fs.writeFileSync(script, `
+import { createChardev } from ${JSON.stringify(indexUrl)};
+const chr = createChardev('serial0', { type: 'stdio' });
+await chr.open();
+for (const c of 'powered off\\n') chr.write(c);
+process.exit(3);
+`);
+  const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['pipe', 'pipe', 'pipe'] });
+  children.add(child);
+  let out = '';
+  child.stdout.on('data', (d) => { out += d.toString('latin1'); });
+  const { code } = await withTimeout(exited(child), 'child exit', 15000);
+  t.equal(code, 3);
+  t.equal(out, 'powered off\n');
 });
 
 t.test('terminal: raw mode on open, restored on close; Ctrl-C with signal=on and off', async (t) => {
