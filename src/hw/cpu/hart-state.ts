@@ -31,7 +31,10 @@ export const ST_JC_TAG = ST_TLB_PA + 3 * TLB_SIZE * 8;
 export const ST_JC_SLOT = ST_JC_TAG + JC_SIZE * 8;
 export const ST_END = ST_JC_SLOT + JC_SIZE * 4;
 
-/** The jump cache entry of a pc: folds bits 1-16 of its low word (the same in JavaScript and WebAssembly). */
+/**
+ * The jump cache entry of a pc: folds bits 1-16 of its low word. The dispatcher (runtimeModule in
+ * jit.ts) computes the same in WebAssembly; the interpreter fills the entry the dispatcher reads.
+ */
 export function jumpSlot(pcLow32: number): number {
   return ((pcLow32 >>> 1) ^ (pcLow32 >>> 9)) & (JC_SIZE - 1);
 }
