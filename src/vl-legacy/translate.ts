@@ -101,17 +101,10 @@ export function translate(parsed: ParsedCommandLine, notify: (n: Notice) => void
   for (const o of parsed.objects) {
     const mode = o.syntax === 'json' ? 'json' : 'keyval';
     try {
-      objectValidator.value(objectArgs, o.args, '', mode);
+      // QemuOpts syntax reports as QEMU's options visitor does ('opts').
+      objectValidator.value(objectArgs, o.args, '', o.syntax === 'opts' ? 'opts' : mode);
     } catch (e) {
-      const msg = (e as Error).message;
-      // QemuOpts syntax reports as QEMU's options visitor does.
-      if (o.syntax === 'opts') {
-        const unexpected = /^Parameter '(.*)' is unexpected$/.exec(msg);
-        if (unexpected) throw new LegacyError(`Invalid parameter '${unexpected[1]}'`, o.loc);
-        const size = /^Parameter '(.*)' expects size$/.exec(msg);
-        if (size) throw new LegacyError(`Parameter '${size[1]}' expects a size value`, o.loc);
-      }
-      throw new LegacyError(msg, o.loc);
+      throw new LegacyError((e as Error).message, o.loc);
     }
     const cmd: LegacyCommand = { execute: 'object-add', arguments: o.args as Record<string, unknown>, mode, loc: NO_LOC };
     if (String(o.args['qom-type']).startsWith('memory-backend-')) lateObjects.push(cmd);

@@ -1,6 +1,8 @@
 // Input validation against the schema, with QEMU's error texts. Two modes, as QEMU's input visitors:
 // 'json' (QMP, JSON config files: values carry JSON types) and 'keyval' (command-line key=value
-// syntax: every scalar is a string, converted according to the declared type).
+// syntax: every scalar is a string, converted according to the declared type). The validator also
+// speaks 'opts': keyval values with the texts of QEMU's QemuOpts-based options visitor, which
+// parses -object in its key=value form.
 //
 // Order of checks follows QEMU's visitor: members in declaration order (a missing member is reported
 // when it is reached, so before any unexpected one), then leftovers are unexpected. Nothing is
@@ -12,6 +14,8 @@ import type { NormalMember, TypeRef } from './dsl.ts';
 import type { SchemaRegistry } from './registry.ts';
 
 export type InputMode = 'json' | 'keyval';
+/** The validator's modes: the input modes, and keyval as QemuOpts reports its errors. */
+export type ValidateMode = InputMode | 'opts';
 
 const INT_RANGES: Record<string, [bigint, bigint]> = {
   int8: [-128n, 127n], int16: [-32768n, 32767n], int32: [-2147483648n, 2147483647n],
@@ -36,7 +40,7 @@ export class Validator {
   constructor(private readonly registry: SchemaRegistry) {}
 
   /** Validates a value of type `ref`; `name` is the full name used in messages. */
-  value(ref: TypeRef, v: unknown, name: string, mode: InputMode): unknown {
+  value(ref: TypeRef, v: unknown, name: string, mode: ValidateMode): unknown {
     const t = this.registry.resolve(ref);
     switch (t.kind) {
       case 'builtin':
@@ -47,7 +51,7 @@ export class Validator {
         return v;
       }
       case 'array': {
-        const list = mode === 'keyval' && isPlainObject(v) ? this.keyvalList(v, name) : v;
+        const list = mode !== 'json' && isPlainObject(v) ? this.keyvalList(v, name) : v;
         if (!Array.isArray(list)) throw typeError(name, 'array');
         return list.map((e, i) => this.value(t.element[0], e, `${name}[${i}]`, mode));
       }
@@ -55,7 +59,7 @@ export class Validator {
         if (!isPlainObject(v)) throw typeError(name, 'object');
         const out: Record<string, unknown> = {};
         const seen = this.members(t.members, v, name, mode, out);
-        this.rejectUnexpected(v, seen, name);
+        this.rejectUnexpected(v, seen, name, mode);
         return out;
       }
       case 'union': {
@@ -67,7 +71,7 @@ export class Validator {
         if (branch) {
           for (const n of this.members(this.registry.structMembers(branch), v, name, mode, out)) seen.add(n);
         }
-        this.rejectUnexpected(v, seen, name);
+        this.rejectUnexpected(v, seen, name, mode);
         return out;
       }
       case 'alternate':
@@ -76,7 +80,7 @@ export class Validator {
   }
 
   /** Validates the members of a struct-like object, writing validated members into out. */
-  members(members: NormalMember[], v: Record<string, unknown>, prefix: string, mode: InputMode, out: Record<string, unknown>): Set<string> {
+  members(members: NormalMember[], v: Record<string, unknown>, prefix: string, mode: ValidateMode, out: Record<string, unknown>): Set<string> {
     const seen = new Set<string>();
     for (const m of members) {
       const full = prefix ? `${prefix}.${m.name}` : m.name;
@@ -91,15 +95,17 @@ export class Validator {
     return seen;
   }
 
-  rejectUnexpected(v: Record<string, unknown>, seen: Set<string>, prefix: string): void {
+  rejectUnexpected(v: Record<string, unknown>, seen: Set<string>, prefix: string, mode: ValidateMode): void {
     for (const k of Object.keys(v)) {
-      if (!seen.has(k)) throw new QmpError(`Parameter '${prefix ? `${prefix}.${k}` : k}' is unexpected`);
+      if (seen.has(k)) continue;
+      const full = prefix ? `${prefix}.${k}` : k;
+      throw new QmpError(mode === 'opts' ? `Invalid parameter '${full}'` : `Parameter '${full}' is unexpected`);
     }
   }
 
-  private builtin(type: string, v: unknown, name: string, mode: InputMode): unknown {
+  private builtin(type: string, v: unknown, name: string, mode: ValidateMode): unknown {
     if (type === 'any') return v;
-    if (mode === 'keyval' && typeof v === 'string') return this.keyvalScalar(type, v, name);
+    if (mode !== 'json' && typeof v === 'string') return this.keyvalScalar(type, v, name, mode);
     switch (type) {
       case 'str':
         if (typeof v !== 'string') throw typeError(name, 'string');
@@ -122,7 +128,7 @@ export class Validator {
     }
   }
 
-  private keyvalScalar(type: string, s: string, name: string): unknown {
+  private keyvalScalar(type: string, s: string, name: string, mode: ValidateMode): unknown {
     switch (type) {
       case 'str':
         return s;
@@ -143,7 +149,7 @@ export class Validator {
         try {
           n = parseSizeBig(s);
         } catch {
-          throw valueError(name, 'size');
+          throw valueError(name, mode === 'opts' ? 'a size value' : 'size');
         }
         if (n > BigInt(Number.MAX_SAFE_INTEGER)) throw valueError(name, 'size below 2^53');
         return Number(n);
@@ -171,7 +177,7 @@ export class Validator {
     return out;
   }
 
-  private alternate(typeName: string, branches: Record<string, TypeRef>, v: unknown, name: string, mode: InputMode): unknown {
+  private alternate(typeName: string, branches: Record<string, TypeRef>, v: unknown, name: string, mode: ValidateMode): unknown {
     // Pick the branch whose JSON type matches, as QEMU's alternate visitor does. In keyval mode a
     // string matches a scalar branch first and an object matches a struct-like branch.
     for (const ref of Object.values(branches)) {
@@ -181,7 +187,7 @@ export class Validator {
       if (structLike && isPlainObject(v)) return this.value(ref, v, name, mode);
       if (t.kind === 'array' && Array.isArray(v)) return this.value(ref, v, name, mode);
       if (scalarJsonType) {
-        if (mode === 'keyval' && typeof v === 'string') return this.value(ref, v, name, mode);
+        if (mode !== 'json' && typeof v === 'string') return this.value(ref, v, name, mode);
         if (scalarJsonType === 'str' && typeof v === 'string') return this.value(ref, v, name, mode);
         if (scalarJsonType === 'bool' && typeof v === 'boolean') return v;
         if (scalarJsonType === 'null' && v === null) return v;
