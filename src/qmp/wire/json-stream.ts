@@ -11,8 +11,9 @@
 //     comparing the number of ':' tokens with the number of keys JSON.parse produced. Anything else —
 //     including every message JSON.parse rejects — goes to a small recursive-descent parser that
 //     reproduces QEMU's values and error texts.
-
-import { QmpError } from '../../shared/errors.ts';
+//
+// JSON in a command-line argument (-device '{...}') is read by src/shared/json-arg.ts: one value,
+// with qobject_from_json's texts for what follows it ("Expecting at most one JSON value").
 
 export type JsonValue = null | boolean | number | bigint | string | JsonValue[] | { [key: string]: JsonValue };
 
@@ -640,20 +641,4 @@ function parseMessageBytes(bytes: Buffer, eoi: boolean): ParseResult {
     if (e instanceof ParseError) return { error: e.message };
     throw e;
   }
-}
-
-/**
- * One JSON value as QEMU's qobject_from_json reads it (single quotes, QEMU's error texts), e.g. for
- * JSON given on a command line. Throws QmpError.
- */
-export function parseQemuJson(text: string | Buffer): JsonValue {
-  const values: JsonValue[] = [];
-  let error: string | undefined;
-  const s = new JsonStreamer((v) => values.push(v), (e) => { error ??= e; });
-  s.feed(typeof text === 'string' ? Buffer.from(text, 'utf8') : text);
-  s.flush();
-  if (error !== undefined) throw new QmpError(error);
-  if (values.length === 0) throw new QmpError('Expecting a JSON value');
-  if (values.length > 1) throw new QmpError('Expecting at most one JSON value');
-  return values[0];
 }
