@@ -3,6 +3,7 @@
 // semantics of configuration (what may be added where, what depends on what) and nothing about wire
 // formats or command-line syntax.
 
+import { bootDevicesError } from '../shared/boot-devices.ts';
 import { QmpError } from '../shared/errors.ts';
 import type { Phase, RunState } from '../qmp/phases.ts';
 import type { InputMode, Validator } from '../qmp/schema/validate.ts';
@@ -512,9 +513,8 @@ export class VirtualMachine implements DeviceServices {
   }
 }
 
-/** QEMU's -boot order letters: a, b (floppy), c (disk), d (cdrom), n-p (network). */
+/** A machine's boot order: QEMU's boot letters (shared/boot-devices.ts). */
 export function checkBootOrder(order: string): void {
-  for (const ch of order) {
-    if (!/[a-p]/.test(ch)) throw new QmpError(`Invalid boot device '${ch}'`);
-  }
+  const error = bootDevicesError(order);
+  if (error !== undefined) throw new QmpError(error);
 }

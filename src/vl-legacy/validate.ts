@@ -1,6 +1,7 @@
 // Checks QEMU 7.2 makes right after parsing, before anything is created, with its messages. They
 // carry no option location: QEMU clears it when the parsing loop ends.
 
+import { bootDevicesError } from '../shared/boot-devices.ts';
 import { keyvalGet } from '../shared/keyval.ts';
 import { LegacyError } from './errors.ts';
 import type { ParsedCommandLine } from './parse.ts';
@@ -17,14 +18,10 @@ export function validateOptions(parsed: ParsedCommandLine): void {
   }
 }
 
-/** validate_bootdevices: boot letters a..p, each at most once (for -boot order= and once=). */
+/** validate_bootdevices, for -boot order= and once=. */
 export function validateBootDevices(devices: string): void {
-  const seen = new Set<string>();
-  for (const c of devices) {
-    if (c < 'a' || c > 'p') throw new LegacyError(`Invalid boot device '${c}'`);
-    if (seen.has(c)) throw new LegacyError(`Boot device '${c}' was given twice`);
-    seen.add(c);
-  }
+  const error = bootDevicesError(devices);
+  if (error !== undefined) throw new LegacyError(error);
 }
 
 /** configure_accelerators: -accel and -machine accel= exclude each other. */

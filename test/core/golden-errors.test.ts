@@ -92,6 +92,7 @@ t.test('machine and device errors', async (t) => {
   t.equal((await e('machine-set', { type: 'virt', smp: { cpus: 2, maxcpus: 1 } })).desc,
     'Invalid CPU topology: maxcpus must be equal to or greater than smp: sockets (1) * dies (1) * cores (1) * threads (1) == maxcpus (1) < smp_cpus (2)');
   t.equal((await e('machine-set', { type: 'virt', boot: { order: 'z' } })).desc, "Invalid boot device 'z'");
+  t.equal((await e('machine-set', { type: 'virt', boot: { order: 'cdc' } })).desc, "Boot device 'c' was given twice", 'as -boot order=cdc');
   await dispatcher.submit('machine-set', { type: 'virt' });
   t.equal((await e('device_add', { driver: 'nosuchdevice' })).desc, "'nosuchdevice' is not a valid device model name");
   t.equal((await e('device_add', { driver: 'virtio-blk-device', bogusprop: 1 })).desc, "Property 'virtio-blk-device.bogusprop' not found");
