@@ -19,12 +19,11 @@ const vm = require('node:vm');
 // module loader it brings along).
 const WRAPPER = ['(function (exports, require, module, __filename, __dirname) { ', '\n});'];
 
-// The block compiler sets --no-wasm-generic-wrapper (src/hw/cpu/jit.ts). V8 refuses a code cache made
-// under other flags, and the training run ends with it set: every flag the bundle sets must already be
-// set here, before the bundle is compiled against its cache (test/bin/code-cache.test.ts).
+// V8 refuses a code cache made under other V8 flags, and the training run ends with whatever flags
+// the bundle set: a flag the bundle sets (v8.setFlagsFromString) must be set here too, before the
+// bundle is compiled against its cache (test/bin/code-cache.test.ts). None is, today.
 // (--always-sparkplug and --no-lazy-feedback-allocation, tried here, made a U-Boot boot ~12 % faster
 // in-process but the binary ~7 % slower: start-up pays for them.)
-require('node:v8').setFlagsFromString('--no-wasm-generic-wrapper');
 
 module.exports = function start(name) {
   const file = path.join(__dirname, '..', 'dist', `${name}.cjs`);

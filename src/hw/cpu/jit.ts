@@ -30,19 +30,12 @@
  * reached a device ends the block, so a raised interrupt is taken at once, and so does any slow
  * access after which the hart is asked to stop (a console poll going to sleep, a pause).
  */
-import { setFlagsFromString } from 'node:v8';
 import { CODE_MAP_OFFSET, HART_STATE_BYTES, RAM_BASE, RAM_OFFSET, type AddressSpace } from '../memory/address-space.ts';
 import { RVC_TABLE, RVC_UNSEEN, rvcFill } from './rvc.ts';
 import { muldiv64, muldiv32, out as mdOut } from './muldiv.ts';
 import type { Hart } from './hart.ts';
 import { JC_SIZE, ST_DONE, ST_END, ST_JC_SLOT, ST_JC_TAG, ST_LEAVE, ST_PC, ST_RUN_DONE, ST_TLB_PA, ST_TLB_TAG, ST_XLATE_D } from './hart-state.ts';
 import { F64, I32, I64, MAGIC, Op, VOID, f64Bytes, funcBody, name, section, sleb, uleb, vec, writeSleb, writeUleb } from './wasm-encoding.ts';
-
-// V8 calls a WebAssembly function from JavaScript through a generic, slow entry routine for
-// its first thousand-odd calls before it makes one for the function's signature: make that entry
-// up front (when JavaScript called every block, the generic one cost ~50 ms of a U-Boot boot's
-// 700; the dispatcher is called ~130,000 times in one).
-setFlagsFromString('--no-wasm-generic-wrapper');
 
 /** Returned by a block whose next pc is at ST_PC (indirect jumps). */
 export const FAR = -0x80000000;
