@@ -21,6 +21,8 @@ export const ST_RUN_DONE = 276;
 /** TLB tags and physical pages: Float64Array(3 * TLB_SIZE) each (fetch, load, store ways). */
 export const ST_TLB_TAG = 1024;
 export const TLB_SIZE = 256;
+/** The TLB's ways, by kind of access (entry acc * TLB_SIZE + (vpn & (TLB_SIZE - 1))). */
+export const ACC_FETCH = 0, ACC_LOAD = 1, ACC_STORE = 2;
 export const ST_TLB_PA = ST_TLB_TAG + 3 * TLB_SIZE * 8;
 /**
  * The jump cache: virtual pc -> table slot of the block starting there, direct-mapped (jumpSlot),

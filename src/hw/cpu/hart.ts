@@ -13,7 +13,7 @@
  * from the memory/CSR helpers and caught once per execution chunk.
  */
 import { AddressSpace, BusError, RAM_BASE } from '../memory/address-space.ts';
-import { ST_X, ST_XLATE_D, ST_PC, ST_RUN_DONE, ST_TLB_TAG, ST_TLB_PA, TLB_SIZE, ST_JC_TAG, ST_JC_SLOT, JC_SIZE, jumpSlot } from './hart-state.ts';
+import { ST_X, ST_XLATE_D, ST_PC, ST_RUN_DONE, ST_TLB_TAG, ST_TLB_PA, TLB_SIZE, ACC_FETCH, ACC_LOAD, ACC_STORE, ST_JC_TAG, ST_JC_SLOT, JC_SIZE, jumpSlot } from './hart-state.ts';
 import { RVC_TABLE, RVC_UNSEEN, rvcFill } from './rvc.ts';
 import { BlockCache } from './jit.ts';
 import { Pmp, PMP_ENTRIES, PMP_ALLOW, PMP_DENY } from './pmp.ts';
@@ -30,7 +30,6 @@ import {
 const TRAP = { trap: true } as const;
 export type TrapSentinel = typeof TRAP;
 
-const ACC_FETCH = 0, ACC_LOAD = 1, ACC_STORE = 2;
 const TWO32 = 4294967296;
 
 // slots of 64-bit CSRs in Hart.c (lo at 2*slot, hi at 2*slot+1)

@@ -34,7 +34,7 @@ import { CODE_MAP_OFFSET, HART_STATE_BYTES, RAM_BASE, RAM_OFFSET, type AddressSp
 import { RVC_TABLE, RVC_UNSEEN, rvcFill } from './rvc.ts';
 import { muldiv64, muldiv32, out as mdOut } from './muldiv.ts';
 import type { Hart } from './hart.ts';
-import { JC_SIZE, ST_DONE, ST_END, ST_JC_SLOT, ST_JC_TAG, ST_LEAVE, ST_PC, ST_RUN_DONE, ST_TLB_PA, ST_TLB_TAG, ST_XLATE_D } from './hart-state.ts';
+import { ACC_LOAD, ACC_STORE, JC_SIZE, ST_DONE, ST_END, ST_JC_SLOT, ST_JC_TAG, ST_LEAVE, ST_PC, ST_RUN_DONE, ST_TLB_PA, ST_TLB_TAG, ST_XLATE_D, TLB_SIZE } from './hart-state.ts';
 import { F64, I32, I64, MAGIC, Op, VOID, f64Bytes, funcBody, name, section, sleb, uleb, vec, writeSleb, writeUleb } from './wasm-encoding.ts';
 
 /** Returned by a block whose next pc is at ST_PC (indirect jumps). */
@@ -57,7 +57,6 @@ const L_ST = 0, L_PC0 = 1, L_A = 2, L_P = 3, L_DONE = 4;
  * no return to the interpreter per iteration) for at most this many instructions per call.
  */
 const LOOP_LIMIT = 4096;
-const ACC_LOAD = 1, ACC_STORE = 2;
 
 /** memarg: alignment hint 0 (guest accesses are checked, not assumed, aligned) and offset. */
 const mem = (offset: number): number[] => [0, ...uleb(offset)];
@@ -74,9 +73,9 @@ function eaBody(ramSize: number): number[] {
   const code = [
     Op.local_get, P_ST, Op.i32_load, ...mem(ST_XLATE_D),
     Op.if, VOID,
-    // TLB entry: state + 8 * (acc * 256 + (vpn & 255))
-    Op.local_get, P_ACC, Op.i32_const, 8, Op.i32_shl,
-    Op.local_get, P_LO, Op.i32_const, 12, Op.i32_shr_u, Op.i32_const, ...sleb(255), Op.i32_and, Op.i32_add,
+    // TLB entry: state + 8 * (acc * TLB_SIZE + (vpn & (TLB_SIZE - 1))), as Hart.translate's
+    Op.local_get, P_ACC, Op.i32_const, ...sleb(TLB_SIZE), Op.i32_mul,
+    Op.local_get, P_LO, Op.i32_const, 12, Op.i32_shr_u, Op.i32_const, ...sleb(TLB_SIZE - 1), Op.i32_and, Op.i32_add,
     Op.i32_const, 3, Op.i32_shl, Op.local_get, P_ST, Op.i32_add, Op.local_set, L_IDX,
     // tag = hi * 2^20 + (lo >>> 12), as Hart.translate computes it
     Op.local_get, L_IDX, Op.f64_load, ...mem(ST_TLB_TAG),
@@ -192,7 +191,7 @@ function runtimeModule(): Uint8Array<ArrayBuffer> {
   });
   // dispatch: params state (0), budget (1); locals pc (2, f64), entry (3), done (4), delta (5), low (6)
   const S = 0, BUDGET = 1, PC = 2, E = 3, DONE = 4, DELTA = 5, LOW = 6;
-  const leave = [Op.if, VOID, Op.local_get, DONE, Op.return, Op.end];
+  const ifThenReturnDone = [Op.if, VOID, Op.local_get, DONE, Op.return, Op.end];
   const dispatch = funcBody([[1, F64], [4, I32]], [
     Op.local_get, S, Op.i32_const, 0, Op.i32_store, ...mem(ST_RUN_DONE),
     Op.local_get, S, Op.f64_load, ...mem(ST_PC), Op.local_set, PC,
@@ -203,7 +202,7 @@ function runtimeModule(): Uint8Array<ArrayBuffer> {
     Op.i32_const, ...sleb(JC_SIZE - 1), Op.i32_and, Op.local_set, E,
     // no block for this pc: back to the interpreter
     Op.local_get, E, Op.i32_const, 3, Op.i32_shl, Op.local_get, S, Op.i32_add, Op.f64_load, ...mem(ST_JC_TAG),
-    Op.local_get, PC, Op.f64_ne, ...leave,
+    Op.local_get, PC, Op.f64_ne, ...ifThenReturnDone,
     Op.local_get, S,
     Op.local_get, E, Op.i32_const, 2, Op.i32_shl, Op.local_get, S, Op.i32_add, Op.i32_load, ...mem(ST_JC_SLOT),
     Op.call_indirect, T_BLOCK, 0x00,
@@ -479,8 +478,8 @@ export class BlockCache {
   private readonly hi: Int32Array;
   private readonly kills: Uint8Array;
   private readonly codeMap: Uint8Array;
-  /** Blocks being compiled in the background: RAM offset -> generation of its page then. */
-  private readonly pending = new Map<number, number>();
+  /** RAM offsets of the blocks queued or being compiled in the background. */
+  private readonly pending = new Set<number>();
   /** Compilations started per page: a block compiled before its page was last dropped is stale. */
   private readonly generation: Uint32Array;
   /** Executions before compiling (tests lower it to exercise the compiler on short guests). */
@@ -495,10 +494,8 @@ export class BlockCache {
   /** Harts by state block (hartId), for the slow paths. */
   private readonly harts: Hart[] = [];
   private readonly eaCode: Uint8Array;
-  /** Blocks waiting for flush(): their RAM offsets, their pages' generations and function bodies. */
-  private queue: number[] = [];
-  private queuedGens: number[] = [];
-  private bodies: Uint8Array[] = [];
+  /** Blocks waiting for flush(), each with its page's generation when it was made. */
+  private queue: { off: number; gen: number; body: Uint8Array }[] = [];
   /** Slow paths (slots 0-2) and blocks (the slots after them) for call_indirect. */
   private readonly table: WebAssembly.Table;
   private nextSlot = SLOTS;
@@ -580,11 +577,9 @@ export class BlockCache {
       this.blocksOf(off)[start >>> 1] = slot;
       return true;
     }
-    this.pending.set(off, this.generation[p]);
+    this.pending.add(off);
     hot[start >>> 1] = 0; // count again: reaching the threshold while pending means urgent
-    this.queue.push(off);
-    this.queuedGens.push(this.generation[p]);
-    this.bodies.push(b.body);
+    this.queue.push({ off, gen: this.generation[p], body: b.body });
     return false;
   }
 
@@ -594,24 +589,21 @@ export class BlockCache {
   /** Start compiling the queued blocks (one module, in the background). */
   flush(): void {
     if (this.queue.length === 0) return;
-    const offs = this.queue, gens = this.queuedGens;
-    const bytes = batchModule(this.bodies, this.eaCode);
+    const batch = this.queue;
     this.queue = [];
-    this.queuedGens = [];
-    this.bodies = [];
-    WebAssembly.compile(bytes).then(
+    WebAssembly.compile(batchModule(batch.map((b) => b.body), this.eaCode)).then(
       (module) => {
         let base = -1;
-        for (let j = 0; j < offs.length; j++) {
-          const off = offs[j], p = off >>> 12;
-          if (this.pending.get(off) !== gens[j] || this.generation[p] !== gens[j]) continue;
+        batch.forEach(({ off, gen }, j) => {
+          // compiled on the spot meanwhile (urgent), or its page written since: not this one
+          if (!this.pending.has(off) || this.generation[off >>> 12] !== gen) return;
           this.pending.delete(off);
-          if (base < 0) base = this.instantiate(module, offs.length);
+          if (base < 0) base = this.instantiate(module, batch.length);
           this.blocksOf(off)[(off & 0xfff) >>> 1] = base + j;
-        }
+        });
       },
       (e: unknown) => { // generated code V8 refuses: a compiler bug; these pages stay interpreted
-        for (const off of offs) { this.kills[off >>> 12] = 255; this.pending.delete(off); }
+        for (const { off } of batch) { this.kills[off >>> 12] = 255; this.pending.delete(off); }
         if (!warned) { warned = true; process.emitWarning(`block compiler: ${String(e)}`); }
       },
     );
@@ -656,8 +648,6 @@ export class BlockCache {
   clear(): void {
     this.pending.clear();
     this.queue = [];
-    this.queuedGens = [];
-    this.bodies = [];
     for (let p = 0; p < this.codeMap.length; p++) if (this.codeMap[p]) this.drop(p);
     this.forgetJumps();
     this.kills.fill(0);
